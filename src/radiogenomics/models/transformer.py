@@ -48,12 +48,15 @@ def _network(n_num: int, cardinalities: list[int], d: int, n_layers: int, n_head
             self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
             self.head = nn.Sequential(nn.LayerNorm(d), nn.ReLU(), nn.Linear(d, 1))
 
-        def forward(self, x_num, x_cat):
+        def encode(self, x_num, x_cat):
             tokens = [x_num.unsqueeze(-1) * self.weight + self.bias]
             if len(self.cat):
                 tokens.append(torch.stack([e(x_cat[:, i]) for i, e in enumerate(self.cat)], dim=1))
             h = torch.cat([self.cls.expand(x_num.shape[0], -1, -1), *tokens], dim=1)
-            return self.head(self.encoder(h)[:, 0]).squeeze(-1)
+            return self.encoder(h)[:, 0]
+
+        def forward(self, x_num, x_cat):
+            return self.head(self.encode(x_num, x_cat)).squeeze(-1)
 
     return FTNet()
 
@@ -191,3 +194,13 @@ class FeatureTokenTransformer(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+    def embed(self, X) -> np.ndarray:
+        """Deep features: the encoder's CLS output, shape ``(n_samples, d_token)``, float64."""
+        import torch
+
+        X_num, X_cat = self._split(X)
+        xn = torch.from_numpy(np.nan_to_num(X_num).astype(np.float32))
+        xc = torch.from_numpy(self._codes(X_cat))
+        with torch.no_grad():
+            return self.net_.encode(xn, xc).numpy().astype(np.float64)

@@ -116,3 +116,19 @@ def test_changed_input_file_recomputes_its_results(sts: Path, tmp_path: Path) ->
     copy.write_bytes(Path(table.loc[1, "tumour_mask_pet"]).read_bytes())  # another patient's PET contour
     second = run_cohort(manifest, tmp_path / "out", small_settings(), workers=1)
     assert set(second.computed) == {(table.loc[0, "case_id"], "tumour", "pet")}
+
+
+def test_parquet_bytes_do_not_depend_on_the_nan_bit_pattern() -> None:
+    """A NaN computed as 0/0 has its sign bit set; a cached result reads back as a plain NaN. The tables must
+    be byte-identical either way (the study runner compares their checksums to skip unchanged stages)."""
+    import numpy as np
+    import pandas as pd
+
+    from radiogenomics.cohort.runner import _parquet
+
+    with np.errstate(invalid="ignore"):
+        negative_nan = np.float64(0.0) / np.float64(0.0)
+    assert np.signbit(negative_nan)
+    a = pd.DataFrame({"case_id": ["a", "b"], "x": [1.0, negative_nan]})
+    b = pd.DataFrame({"case_id": ["a", "b"], "x": [1.0, np.nan]})
+    assert _parquet(a) == _parquet(b)

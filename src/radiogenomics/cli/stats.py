@@ -50,21 +50,6 @@ def _to_wide(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([info, wide], axis=1).reset_index()
 
 
-def _feature_columns(df: pd.DataFrame, pattern: str | None, reserved: set[str]) -> list[str]:
-    import pandas as pd
-
-    numeric = [c for c in df.columns if c not in reserved and c != "case_id"
-               and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
-    if pattern:
-        rx = re.compile(pattern)
-        return [c for c in numeric if rx.search(str(c))]
-    prefixed = [c for c in numeric if "__" in str(c)]
-    if prefixed:
-        return prefixed
-    named = [c for c in numeric if _PYRADIOMICS_NAME.match(str(c))]
-    return named or numeric
-
-
 def _level(df: pd.DataFrame, column: str, text: str) -> Any:
     values = [v for v in df[column].dropna().unique() if str(v) == text]
     if not values:
@@ -72,13 +57,6 @@ def _level(df: pd.DataFrame, column: str, text: str) -> Any:
         raise typer.BadParameter(f"{text!r} is not a level of {column!r} (levels: {', '.join(shown)})",
                                  param_hint="--reference")
     return values[0]
-
-
-def _write(df: pd.DataFrame, stem: Path) -> list[Path]:
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(stem.with_suffix(".parquet"), index=False)
-    df.to_csv(stem.with_suffix(".csv"), index=False)
-    return [stem.with_suffix(".parquet"), stem.with_suffix(".csv")]
 
 
 def _sha256(path: Path) -> str:
@@ -118,21 +96,9 @@ def stats(
     ] = 50,
 ) -> None:
     """Compare features between groups: tables (Parquet + CSV), volcano grid, Table 1 and a heatmap."""
-    import numpy as np
-
-    from radiogenomics.stats import (
-        categorical_association,
-        compare_groups_by,
-        correlation_heatmap,
-        save_figure,
-        table1,
-        volcano,
-        volcano_grid,
-        write_table1,
-    )
+    from radiogenomics.stats.run import feature_columns, run_stats
 
     t0 = time.perf_counter()
-    written: list[Path] = []
     try:
         df = _read_table(features)
         if {"case_id", "roi", "modality"} <= set(df.columns) and df["case_id"].duplicated().any():
@@ -142,8 +108,8 @@ def stats(
                 from radiogenomics.errors import suggest
 
                 raise typer.BadParameter(f"no column {col!r}.{suggest(col, map(str, df.columns))}", param_hint=hint)
-        reserved = {group} | ({by} if by else set())
-        names = _feature_columns(df, feature_pattern, reserved)
+        reserved = [group, *([by] if by else [])]
+        names = feature_columns(df, feature_pattern, reserved)
         if not names:
             raise typer.BadParameter("no numeric feature column found", param_hint="--features")
         levels = None
@@ -151,48 +117,15 @@ def stats(
             ref = _level(df, group, reference)
             others = [v for v in df[group].dropna().unique() if v != ref]
             levels = [ref, *sorted(others, key=str)]
-        with console.status(f"comparing {len(names)} features between the levels of {group!r}"):
-            res = compare_groups_by(df, names, group, by, test, on_error="skip", levels=levels, alpha=fdr)
-        for subset, why in res.attrs.get("skipped", {}).items():
-            err_console.print(f"[yellow]subset {subset!r} skipped:[/] {why}")
-        written += _write(res, out / "compare_groups")
-
-        facets = [c for c in ("roi", "modality", "subset") if res[c].nunique() > 1] or ["subset"]
-        fig_dir = out / "figures"
-        with console.status("drawing volcano plots"):
-            fig = volcano_grid(res, facets, fc_threshold=fc_threshold, fdr_threshold=fdr, n_labels=labels)
-            written += save_figure(fig, fig_dir / "volcano_grid")
-            whole = res[res["subset"] == "all"] if (res["subset"] == "all").any() else res
-            # one panel over all features of the whole cohort (FDR re-computed over all of them)
-            from radiogenomics.stats import fdr_bh
-
-            whole = whole.assign(p_fdr=fdr_bh(whole["p"].to_numpy(dtype=np.float64)))
-            fig = volcano(whole, fc_threshold=fc_threshold, fdr_threshold=fdr, n_labels=2 * labels,
-                          title=f"{group}: all features")
-            written += save_figure(fig, fig_dir / "volcano_all")
-
         t1_group = table1_by or by or group
-        if table1_vars:
-            t1_vars = [v.strip() for v in table1_vars.split(",") if v.strip()]
-        else:
-            t1_vars = [c for c in df.columns if c not in set(names) and c not in ("case_id", t1_group)]
-        try:
-            if t1_vars:
-                t1 = table1(df, t1_group, t1_vars)
-                written += _write(t1, out / "table1")
-                written += write_table1(t1, out / "table1", formats=("html", "md"))
-            if by is not None:
-                assoc = categorical_association(df, group, [by])
-                written += _write(assoc, out / "association")
-        except RadiogenomicsError as exc:  # the feature analysis above stands on its own
-            err_console.print(f"[yellow]Table 1 / association not written:[/] {exc}")
-
-        if heatmap_top > 0:
-            tested = whole[whole["status"] == "tested"].sort_values("p")
-            top = list(dict.fromkeys(tested["feature"].astype(str)))[:heatmap_top]
-            if len(top) >= 2:
-                fig = correlation_heatmap(df, top, "spearman", title=f"top {len(top)} features (Spearman)")
-                written += save_figure(fig, fig_dir / "correlation_heatmap")
+        t1_vars = [v.strip() for v in table1_vars.split(",") if v.strip()] if table1_vars else None
+        with console.status(f"comparing {len(names)} features between the levels of {group!r}"):
+            result = run_stats(df, group, out, by=by, features=names, test=test, levels=levels,
+                               fc_threshold=fc_threshold, fdr=fdr, labels=labels, table1_by=t1_group,
+                               table1_vars=t1_vars, heatmap_top=heatmap_top)
+        for w in result.warnings:
+            err_console.print(f"[yellow]{w}[/]")
+        res, written = result.results, result.written
     except RadiogenomicsError as exc:
         raise fail(exc) from None
     seconds = time.perf_counter() - t0

@@ -302,7 +302,9 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     for name in frame.columns:
         col = frame[name]
         if col.dtype == np.float64:
-            arrays.append(pa.array(col.to_numpy(), type=pa.float64()))
+            values = col.to_numpy(copy=True)
+            values[np.isnan(values)] = np.nan  # one NaN bit pattern (a computed 0/0 NaN has its sign bit set)
+            arrays.append(pa.array(values, type=pa.float64()))
         else:
             arrays.append(pa.Array.from_pandas(col))
     table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])

@@ -56,6 +56,7 @@ def main() -> None:
 # command modules register themselves on ``app`` (imported last: they import ``app`` from here)
 from radiogenomics.cli import cohort as _cohort  # noqa: E402, F401
 from radiogenomics.cli import extract as _extract  # noqa: E402, F401
+from radiogenomics.cli import ibsi as _ibsi  # noqa: E402, F401
 from radiogenomics.cli import model as _model  # noqa: E402, F401
 from radiogenomics.cli import stats as _stats  # noqa: E402, F401
 from radiogenomics.cli import synth as _synth  # noqa: E402, F401

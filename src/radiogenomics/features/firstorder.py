@@ -9,7 +9,8 @@ volume, :math:`p(i)` the fraction of voxels in bin :math:`i` (discretised with t
 - Minimum, Maximum, Range, Mean :math:`\bar X`, Median, 10Percentile, 90Percentile,
   InterquartileRange :math:`P_{75} - P_{25}` (linear interpolation of percentiles)
 - MeanAbsoluteDeviation :math:`\frac{1}{N_p}\sum |X - \bar X|`
-- RobustMeanAbsoluteDeviation: the same over the voxels with :math:`P_{10} \le X \le P_{90}`
+- RobustMeanAbsoluteDeviation: the same over the voxels with :math:`P_{10} \le X \le P_{90}` (NaN when
+  no voxel lies in that range, as in PyRadiomics: possible only in ROIs of a few voxels)
 - RootMeanSquared :math:`\sqrt{\frac{1}{N_p}\sum (X + c)^2}`
 - Variance :math:`\frac{1}{N_p}\sum (X - \bar X)^2` (population variance)
 - Skewness :math:`\mu_3 / \mu_2^{3/2}`, Kurtosis :math:`\mu_4 / \mu_2^2` (not excess; 0 for a flat
@@ -80,7 +81,9 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
             v = float(np.mean(np.abs(x - mean())))
         elif name == "RobustMeanAbsoluteDeviation":
             kept = x[(x >= percentile(10)) & (x <= percentile(90))]
-            v = float(np.mean(np.abs(kept - np.mean(kept))))
+            # a tiny ROI (e.g. 2 voxels) can have no value between its interpolated 10th and 90th
+            # percentiles: the mean of nothing, NaN, as in PyRadiomics (without numpy's warning)
+            v = float(np.mean(np.abs(kept - np.mean(kept)))) if kept.size else float("nan")
         elif name == "RootMeanSquared":
             v = float(np.sqrt(np.sum((x + shift) ** 2) / x.size))
         elif name == "Variance":

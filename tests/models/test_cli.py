@@ -18,6 +18,7 @@ from ._synth import cohort
 
 def test_model_and_predict_cli(tmp_path):
     df = cohort(n=120, p_per_source=6, effect=1.5, clinical=True)
+    df["grade"] = df["grade"].map({1: "G1", 2: "G2", 3: "G3"})  # text: coded by the run, reused by predict
     path = tmp_path / "features.parquet"
     df.to_parquet(path)
     out = tmp_path / "out"
@@ -25,6 +26,7 @@ def test_model_and_predict_cli(tmp_path):
                                  "--models", "lasso,logistic", "--sources", "tumour_ct,fused",
                                  "--n-boot", "50", "--k", "5", "-o", str(out)])
     assert r.exit_code == 0, r.output
+    assert "DeLong" in r.output
     recs = json.loads((out / "metrics.json").read_text())
     keys = {(x["model"], x["source"], x["split"], x["metric"]) for x in recs}
     for m in ("lasso", "logistic"):
@@ -37,7 +39,18 @@ def test_model_and_predict_cli(tmp_path):
         assert (d / f).exists(), f
     r = CliRunner().invoke(app, ["predict", str(d / "model"), str(path), "-o", str(tmp_path / "p.csv")])
     assert r.exit_code == 0, r.output
-    assert len(pd.read_csv(tmp_path / "p.csv")) == 120
+    full = pd.read_csv(tmp_path / "p.csv")
+    assert len(full) == 120
+    # a file holding only G3 patients (as CSV): re-encoding it alone would give code 0; stored codes give 2
+    sub = df[df["grade"] == "G3"]
+    sub.to_csv(tmp_path / "sub.csv", index=False)
+    r = CliRunner().invoke(app, ["predict", str(out / "logistic__clinical" / "model"), str(tmp_path / "sub.csv"),
+                                 "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["predict", str(out / "logistic__clinical" / "model"), str(path),
+                                 "-o", str(tmp_path / "f.csv")])
+    ref = pd.read_csv(tmp_path / "f.csv").set_index("case_id").loc[sub["case_id"], "prob"]
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "s.csv")["prob"].to_numpy(), ref.to_numpy(), rtol=1e-12)
 
 
 def test_transformer_persistence_round_trip(tmp_path):

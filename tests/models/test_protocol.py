@@ -76,7 +76,7 @@ def test_shuffled_labels_give_chance_auc():
     df["TP53"] = np.random.default_rng(0).permutation(df["TP53"].to_numpy())
     sources = find_sources(df, "TP53")
     models = build_models(sources, ["lasso", "logistic", "rf", "hgb"], ["fused"], k=30, seed=0)
-    models[("rf", "fused")].set_params(model__n_estimators=100)
+    models[("rf", "fused")].set_params(model__n_estimators=60)
     models[("hgb", "fused")].set_params(model__max_iter=50)
     res = evaluate(df, "TP53", models, Protocol(repeats=2, n_boot=50))
     s = res.summary()

@@ -21,7 +21,8 @@ def _data(n=300, p=8, seed=0):
 
 def test_learns_and_is_deterministic():
     X, y = _data()
-    est = FeatureTokenTransformer(categorical=[8], d_token=16, n_layers=1, max_epochs=40, patience=8,
+    est = FeatureTokenTransformer(categorical=[8], d_token=16, n_layers=1, max_epochs=40, patience=8, lr=1e-3,
+                                  dropout=0.1, weight_decay=1e-4, batch_size=64, val_fraction=0.15,
                                   random_state=3)
     p1 = clone(est).fit(X[:200], y[:200]).predict_proba(X[200:])[:, 1]
     fitted = clone(est).fit(X[:200], y[:200])

@@ -13,7 +13,7 @@ Early fusion is simply one pipeline over the union of the sources' columns (sour
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -91,33 +91,66 @@ def build_models(
     k: int = 50,
     seed: int = 0,
     late: str | None = "mean",
+    transformer_params: Mapping | None = None,
+    clinical_weight: float = 4.0,
 ) -> dict[tuple[str, str], BaseEstimator]:
     """``(model, source) → pipeline`` for every requested model and source.
 
-    Source names: any key of ``sources`` (``clinical`` included), ``fused`` (early fusion of all
-    imaging columns), ``fused+clinical`` and ``late`` (late fusion of the per-source imaging models,
-    combined by ``late``: ``"mean"`` or ``"stack"``).
+    Source names:
+
+    * any key of ``sources`` (``clinical`` = the clinical columns alone, no selection);
+    * ``fused`` — early fusion of all imaging columns;
+    * ``<imaging source>+clinical`` and ``fused+clinical`` — imaging columns (filtered and selected)
+      plus the clinical columns, which bypass the selection and are scaled by ``clinical_weight``
+      (see :func:`~radiogenomics.models.pipeline.make_pipeline`);
+    * ``late`` — late fusion of the per-source imaging models, combined by ``late`` (``"mean"`` or
+      ``"stack"``);
+    * ``late+clinical`` — stacking (:class:`LateFusion` ``method="stack"``) of the per-source imaging
+      models and the clinical-only model: the meta-learner weighs a strong clinical model against
+      weak imaging ones on inner out-of-fold predictions.
+
+    ``transformer_params`` overrides the :class:`~radiogenomics.models.transformer.FeatureTokenTransformer`
+    defaults (e.g. ``{"d_token": 16}``).
     """
     from radiogenomics.models.baselines import make_baseline
     from radiogenomics.models.pipeline import make_pipeline
     from radiogenomics.models.sources import CLINICAL, source_columns
 
+    clin = list(sources.get(CLINICAL, []))
+    imaging_sources = {src: cols for src, cols in sources.items() if src != CLINICAL}
+    suffix = "+" + CLINICAL
+
     def estimator(name: str) -> BaseEstimator:
         if name == "transformer":
             from radiogenomics.models.transformer import FeatureTokenTransformer
 
-            return FeatureTokenTransformer(random_state=seed)
+            return FeatureTokenTransformer(random_state=seed).set_params(**dict(transformer_params or {}))
         return make_baseline(name, random_state=seed)
+
+    def pipe(m: str, cols: list[str] | None, with_clinical: bool) -> BaseEstimator:
+        return make_pipeline(estimator(m), cols, clinical=clin if with_clinical else (),
+                             clinical_weight=clinical_weight, selector=selector, k=k, random_state=seed)
 
     out: dict[tuple[str, str], BaseEstimator] = {}
     for m in model_names:
         for s in source_names:
-            if s == "late":
-                members = [(src, make_pipeline(estimator(m), cols, selector=selector, k=k, random_state=seed))
-                           for src, cols in sources.items() if src != CLINICAL]
-                out[(m, s)] = LateFusion(members, method=late or "mean", random_state=seed)
+            if s in ("late", "late" + suffix):
+                members = [(src, pipe(m, cols, False)) for src, cols in imaging_sources.items()]
+                if s == "late":
+                    out[(m, s)] = LateFusion(members, method=late or "mean", random_state=seed)
+                    continue
+                if not clin:
+                    raise ModelParameterError(f"source {s!r} needs clinical columns")
+                members.append((CLINICAL, pipe(m, [], True)))
+                out[(m, s)] = LateFusion(members, method="stack", random_state=seed)
+            elif s == CLINICAL:
+                if not clin:
+                    raise ModelParameterError("source 'clinical' needs clinical columns")
+                out[(m, s)] = pipe(m, [], True)
+            elif s.endswith(suffix):
+                if not clin:
+                    raise ModelParameterError(f"source {s!r} needs clinical columns")
+                out[(m, s)] = pipe(m, source_columns(imaging_sources, s[: -len(suffix)]), True)
             else:
-                cols = source_columns(sources, s)
-                sel = "none" if s == CLINICAL else selector
-                out[(m, s)] = make_pipeline(estimator(m), cols, selector=sel, k=k, random_state=seed)
+                out[(m, s)] = pipe(m, source_columns(imaging_sources, s), False)
     return out

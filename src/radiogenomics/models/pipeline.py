@@ -10,8 +10,13 @@ so cross-validation refits it on the training rows of each fold only:
 5. standard scaling :math:`z = (x - \bar x) / s`;
 6. feature selection: univariate ANOVA F (``"univariate"``), :class:`MRMRSelector` (``"mrmr"``),
    L1-logistic top-k (``"lasso"``) or none;
-7. an optional harmonisation hook (any transformer, e.g. ComBat) placed before scaling;
+7. an optional harmonisation hook: any transformer placed before scaling, or ``harmonise="<batch column>"``
+   for :class:`~radiogenomics.models.harmonise.ComBat` right after the column selection;
 8. the estimator.
+
+Clinical columns (``clinical=``) take a separate branch — imputation, scaling and an optional weight —
+and bypass the filters and the selector, so a strong clinical covariate can never be selected away or
+drowned by hundreds of imaging features.
 """
 
 from __future__ import annotations
@@ -38,10 +43,14 @@ SELECTORS = ("none", "univariate", "mrmr", "lasso")
 
 
 class ColumnSelector(BaseEstimator, TransformerMixin):
-    """Select named columns of a DataFrame (all columns when ``columns`` is None)."""
+    """Select named columns of a DataFrame (all columns when ``columns`` is None).
 
-    def __init__(self, columns: Sequence[str] | None = None) -> None:
+    Output: a float64 array, or the DataFrame slice when ``as_frame`` (for steps that need names).
+    """
+
+    def __init__(self, columns: Sequence[str] | None = None, as_frame: bool = False) -> None:
         self.columns = columns
+        self.as_frame = as_frame
 
     def fit(self, X, y=None):
         if self.columns is not None and hasattr(X, "columns"):
@@ -52,6 +61,8 @@ class ColumnSelector(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
+        if self.as_frame:
+            return X if self.columns is None else X.loc[:, list(self.columns)]
         if self.columns is None:
             return np.asarray(X, dtype=np.float64)
         return X.loc[:, list(self.columns)].to_numpy(dtype=np.float64)
@@ -144,27 +155,14 @@ class LassoKSelector(BaseEstimator, TransformerMixin):
         return np.asarray(X, dtype=np.float64)[:, self.support_]
 
 
-def make_pipeline(
-    estimator: BaseEstimator,
-    columns: Sequence[str] | None = None,
-    *,
-    selector: str = "univariate",
-    k: int = 50,
-    var_threshold: float = 1e-8,
-    corr_threshold: float = 0.95,
-    harmoniser: BaseEstimator | None = None,
-    random_state: int = 0,
-) -> Pipeline:
-    """Build the leakage-safe pipeline described in the module docstring.
+def _times(X, w: float = 1.0):
+    """``X * w`` (module-level so that fitted pipelines pickle)."""
+    return np.asarray(X, dtype=np.float64) * w
 
-    ``k`` is capped at the number of features surviving the filters at fit time.
-    """
-    if selector not in SELECTORS:
-        from radiogenomics.errors import suggest
 
-        raise UnknownModelError(f"unknown selector {selector!r}.{suggest(selector, SELECTORS)} Valid: {SELECTORS}")
+def _imaging_steps(selector: str, k: int, var_threshold: float, corr_threshold: float,
+                   harmoniser: BaseEstimator | None, random_state: int) -> list[tuple[str, object]]:
     steps: list[tuple[str, object]] = [
-        ("columns", ColumnSelector(None if columns is None else list(columns))),
         ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
         ("variance", VarianceThreshold(var_threshold)),
         ("correlation", CorrelationFilter(corr_threshold)),
@@ -178,8 +176,81 @@ def make_pipeline(
         steps.append(("select", MRMRSelector(k)))
     elif selector == "lasso":
         steps.append(("select", LassoKSelector(k, random_state=random_state)))
-    steps.append(("model", estimator))
-    return Pipeline(steps)
+    return steps
+
+
+def make_pipeline(
+    estimator: BaseEstimator,
+    columns: Sequence[str] | None = None,
+    *,
+    clinical: Sequence[str] = (),
+    clinical_weight: float = 1.0,
+    selector: str = "univariate",
+    k: int = 50,
+    var_threshold: float = 1e-8,
+    corr_threshold: float = 0.95,
+    harmoniser: BaseEstimator | None = None,
+    harmonise: str | None = None,
+    random_state: int = 0,
+) -> Pipeline:
+    r"""Build the leakage-safe pipeline described in the module docstring.
+
+    Parameters
+    ----------
+    estimator : final classifier.
+    columns : imaging feature columns (all columns when None and no clinical columns are given).
+    clinical : clinical columns. They bypass the filters and the selector (never dropped): median
+        imputation → standard scaling → multiplication by ``clinical_weight`` :math:`w`, and are
+        appended after the selected imaging features. For a penalised linear model :math:`w > 1`
+        divides the clinical coefficients' L2 penalty by :math:`w^2` (L1: by :math:`w`), i.e. the
+        clinical covariates are (nearly) unpenalised.
+    selector, k : imaging feature selection (``k`` capped at the features surviving the filters).
+    var_threshold, corr_threshold : near-constant and correlation filters.
+    harmoniser : any transformer inserted before scaling (advanced hook).
+    harmonise : name of a batch column (e.g. scanner); adds a
+        :class:`~radiogenomics.models.harmonise.ComBat` step fitted on the training rows only, right
+        after the column selection (the batch column itself is not used as a feature).
+    random_state : seed of the LASSO selector.
+    """
+    if selector not in SELECTORS:
+        from radiogenomics.errors import suggest
+
+        raise UnknownModelError(f"unknown selector {selector!r}.{suggest(selector, SELECTORS)} Valid: {SELECTORS}")
+    if not clinical_weight > 0:
+        raise ModelParameterError(f"clinical_weight must be > 0, got {clinical_weight}")
+    clin = list(clinical)
+    img = None if columns is None else [c for c in columns if c not in clin]
+    img_steps = _imaging_steps(selector, k, var_threshold, corr_threshold, harmoniser, random_state)
+    if harmonise is not None:
+        from radiogenomics.models.harmonise import ComBat
+
+        if img is None:
+            raise ModelParameterError("harmonise needs explicit feature columns")
+        head: list[tuple[str, object]] = [("columns", ColumnSelector([*img, harmonise], as_frame=True)),
+                                          ("combat", ComBat(batch_column=harmonise))]
+    else:
+        head = []
+    if not clin:
+        if not head:
+            head = [("columns", ColumnSelector(img))]
+        return Pipeline([*head, *img_steps, ("model", estimator)])
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer
+
+    clin_steps = Pipeline([
+        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+        ("scale", StandardScaler()),
+        ("weight", FunctionTransformer(_times, kw_args={"w": float(clinical_weight)})),
+    ])
+    if img:
+        if head:
+            raise ModelParameterError("harmonise with clinical columns is not supported; harmonise imaging only")
+        branches = ColumnTransformer([("imaging", Pipeline(img_steps), list(img)), ("clinical", clin_steps, clin)],
+                                     remainder="drop", verbose_feature_names_out=False)
+    else:
+        branches = ColumnTransformer([("clinical", clin_steps, clin)], remainder="drop")
+    return Pipeline([("columns", ColumnSelector([*(img or []), *clin], as_frame=True)), ("features", branches),
+                     ("model", estimator)])
 
 
 class _CappedKBest(SelectKBest):

@@ -6,11 +6,16 @@ For repeat :math:`r = 0..R-1` (seed :math:`s + r`):
    patients; a stratified ``n_folds``-fold CV inside the training patients; then a refit on all
    training patients and one evaluation on the hold-out.
 2. ``"kfold"``: plain repeated stratified k-fold on all patients (no hold-out).
+3. ``"nested"``: repeated stratified k-fold on all patients (outer loop) where every fit is a
+   :class:`~sklearn.model_selection.GridSearchCV` (ROC AUC, stratified ``inner_folds``-fold) over
+   the model's grid (``param_grids[model name]``, default :data:`DEFAULT_GRIDS`), run on the outer
+   training rows only and refitted on them; the chosen parameters are kept in ``extras``.
+   Estimators without a ``model`` step (late fusion) or without a grid are fitted as they are.
 
 Every estimator is a full pipeline (see :mod:`radiogenomics.models.pipeline`), cloned and fitted
 on training rows only, so imputation, scaling, filtering and selection never see held-out rows.
-Nested CV for hyper-parameters: pass a :class:`~sklearn.model_selection.GridSearchCV` wrapping the
-pipeline — its inner CV then runs inside each training fold.
+A :class:`~sklearn.model_selection.GridSearchCV` wrapping a pipeline may also be passed as a model
+under any protocol: its inner CV then runs inside each training fold.
 
 Threshold: chosen on training data only — Youden's J on the fold model's training predictions for
 CV folds, and on the pooled out-of-fold CV predictions for the hold-out (``threshold="youden"``),
@@ -25,13 +30,13 @@ bootstrap CI (averaged over repeats).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
 from radiogenomics.models.bootstrap import bootstrap_metrics
 from radiogenomics.models.errors import InvalidTargetError, ModelParameterError
@@ -40,9 +45,19 @@ from radiogenomics.models.metrics import METRICS, binary_metrics, confusion, you
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["EvaluationResult", "Protocol", "evaluate", "summarise"]
+__all__ = ["DEFAULT_GRIDS", "EvaluationResult", "Protocol", "evaluate", "summarise"]
 
 ModelKey = tuple[str, str]
+
+#: Small default hyper-parameter grids of the nested protocol (pipeline parameter names).
+DEFAULT_GRIDS: dict[str, dict[str, list]] = {
+    "lasso": {"model__C": [0.03, 0.1, 0.3, 1.0]},
+    "elasticnet": {"model__C": [0.03, 0.1, 0.3, 1.0]},
+    "logistic": {"model__C": [0.001, 0.01, 0.1, 1.0]},
+    "rf": {"model__max_depth": [3, 6, None]},
+    "hgb": {"model__max_depth": [2, 4, None]},
+    "transformer": {"model__d_token": [16, 32], "model__dropout": [0.1, 0.3]},
+}
 
 
 @dataclass(frozen=True)
@@ -57,11 +72,15 @@ class Protocol:
     threshold: str | float = "youden"
     n_boot: int = 1000
     alpha: float = 0.05
+    inner_folds: int = 3
+    param_grids: Mapping[str, Mapping[str, Sequence]] | None = None
 
     def validate(self) -> None:
         """Raise :class:`ModelParameterError` on invalid settings."""
-        if self.kind not in ("holdout_cv", "kfold"):
-            raise ModelParameterError(f"kind must be 'holdout_cv' or 'kfold', got {self.kind!r}")
+        if self.kind not in ("holdout_cv", "kfold", "nested"):
+            raise ModelParameterError(f"kind must be 'holdout_cv', 'kfold' or 'nested', got {self.kind!r}")
+        if self.inner_folds < 2:
+            raise ModelParameterError(f"inner_folds must be >= 2, got {self.inner_folds}")
         if not 0 < self.test_size < 0.5:
             raise ModelParameterError(f"test_size must be in (0, 0.5), got {self.test_size}")
         if self.n_folds < 2 or self.repeats < 1:
@@ -79,7 +98,8 @@ class EvaluationResult:
     ``predictions``: case_id, model, source, repeat, fold, split, y_true, prob;
     ``confusion``: model, source, repeat, fold, split, tp, fp, tn, fn;
     ``fitted``: the estimators refitted on the training rows of the last repeat (holdout_cv only);
-    ``extras``: per-model, per-fold extra records (e.g. loss curves) collected from ``history_``.
+    ``extras``: per-model, per-fold extra records: loss curves (``history`` from ``history_``) and, for
+    the nested protocol, the inner search's ``best_params`` and ``best_inner_auc``.
     """
 
     folds: pd.DataFrame
@@ -99,6 +119,20 @@ def _threshold(protocol: Protocol, y: np.ndarray, p: np.ndarray) -> float:
 
 def _proba(est: BaseEstimator, X: pd.DataFrame) -> np.ndarray:
     return np.asarray(est.predict_proba(X))[:, 1]
+
+
+def _searcher(protocol: Protocol, name: str, est: BaseEstimator, seed: int) -> BaseEstimator:
+    """``est`` wrapped in the inner grid search of the nested protocol (or ``est`` itself)."""
+    if protocol.kind != "nested":
+        return est
+    grids = DEFAULT_GRIDS if protocol.param_grids is None else protocol.param_grids
+    grid = grids.get(name)
+    if not grid or "model" not in getattr(est, "named_steps", {}):
+        logger.info("nested: no grid for %s (%s); fitted as it is", name, type(est).__name__)
+        return est
+    inner = StratifiedKFold(protocol.inner_folds, shuffle=True, random_state=seed)
+    return GridSearchCV(est, {k: list(v) for k, v in grid.items()}, scoring="roc_auc", cv=inner, refit=True,
+                        error_score="raise")
 
 
 def evaluate(
@@ -155,6 +189,10 @@ def evaluate(
                                    "fold": fold, "split": split, "y_true": y[idx], "prob": p}))
 
     def keep_history(key: ModelKey, est: BaseEstimator, rep: int, fold: int) -> None:
+        if isinstance(est, GridSearchCV):
+            extras.append({"model": key[0], "source": key[1], "repeat": rep, "fold": fold,
+                           "best_params": est.best_params_, "best_inner_auc": float(est.best_score_)})
+            est = est.best_estimator_
         final = est.steps[-1][1] if hasattr(est, "steps") else est
         hist = getattr(final, "history_", None)
         if hist:
@@ -174,7 +212,7 @@ def evaluate(
             oof = np.full(y.size, np.nan)
             for f, (tr, va) in enumerate(folds):
                 tr_idx, va_idx = train[tr], train[va]
-                model = clone(est).fit(df.iloc[tr_idx], y[tr_idx])
+                model = _searcher(protocol, key[0], clone(est), seed).fit(df.iloc[tr_idx], y[tr_idx])
                 p_va = _proba(model, df.iloc[va_idx])
                 oof[va_idx] = p_va
                 thr = _threshold(protocol, y[tr_idx], _proba(model, df.iloc[tr_idx])) \

@@ -1,0 +1,329 @@
+r"""From a cohort table to the files of a modelling run: table preparation, one-call runs, artefacts.
+
+* :func:`prepare_table` — drop columns, integer-code non-numeric clinical columns (categories sorted,
+  code :math:`i` = position in the sorted list, missing → NaN), keep ``case_id``, target, clinical
+  and numeric columns; the encodings are returned so that :func:`apply_encodings` (used by
+  ``radiogenomics predict``) codes new tables identically.
+* :func:`run_models` — :func:`prepare_table` + :func:`~radiogenomics.models.sources.find_sources` +
+  :func:`~radiogenomics.models.fusion.build_models` + :func:`~radiogenomics.models.protocol.evaluate`.
+* :func:`delong_table` — DeLong tests on the hold-out predictions of each repeat: every model × source
+  (``a``) against the one with the best mean CV ROC AUC (``b``); :math:`z = (AUC_a - AUC_b) / SE`.
+* :func:`write_outputs` — ``metrics.json``, ``folds.parquet``, ``delong.json`` and per model × source
+  the tables, figures and the saved model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics.models.errors import InvalidTargetError
+from radiogenomics.models.protocol import EvaluationResult, Protocol
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+__all__ = ["DELONG_COLUMNS", "apply_encodings", "delong_table", "prepare_table", "run_models", "write_outputs"]
+
+DELONG_COLUMNS = ("model_a", "source_a", "model_b", "source_b", "repeat", "auc_a", "auc_b", "z", "p")
+
+
+def _py(v: Any) -> Any:
+    """A JSON-friendly Python scalar (numpy scalars unwrapped, non-finite floats → None)."""
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def _sorted_categories(values: pd.Series) -> list:
+    uniq = list(pd.unique(values.dropna()))
+    try:
+        return [_py(v) for v in sorted(uniq)]
+    except TypeError:  # mixed types: order by text
+        return [_py(v) for v in sorted(uniq, key=str)]
+
+
+def apply_encodings(df: pd.DataFrame, encodings: Mapping[str, Sequence]) -> pd.DataFrame:
+    """Replace each encoded column by its integer code (float64; missing or unseen values → NaN).
+
+    Values are matched by their text form, so a category stored as ``"G2"`` or ``2`` matches the same
+    value read back from CSV or Parquet.
+    """
+    out = df.copy()
+    for col, cats in encodings.items():
+        if col not in out.columns:
+            continue
+        lookup = {str(c): float(i) for i, c in enumerate(cats)}
+        s = out[col]
+        out[col] = [np.nan if pd.isna(v) else lookup.get(str(v), np.nan) for v in s]
+        out[col] = out[col].astype(np.float64)
+        n_unseen = int((s.notna() & out[col].isna()).sum())
+        if n_unseen:
+            logger.warning("%s: %d values not seen in training, coded as missing", col, n_unseen)
+    return out
+
+
+def prepare_table(
+    df: pd.DataFrame, target: str, clinical: Sequence[str] = (), drop: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict[str, list]]:
+    """Model-ready table and the clinical encodings.
+
+    Parameters
+    ----------
+    df : cohort table (``case_id``, features, clinical and target columns).
+    target : target column (kept as is).
+    clinical : clinical columns; non-numeric ones are integer-coded (sorted categories, missing → NaN).
+    drop : columns to remove first (e.g. other targets); absent names are ignored.
+
+    Returns
+    -------
+    table : ``case_id`` (when present), the target, the clinical columns and every numeric column,
+        in table order.
+    encodings : ``{column: [category values in code order]}`` for the coded clinical columns.
+    """
+    if target not in df.columns:
+        raise InvalidTargetError(f"target column {target!r} not in the table")
+    dropped = set(drop)
+    if target in dropped:
+        raise InvalidTargetError(f"target {target!r} is also listed in drop")
+    out = df.drop(columns=[c for c in df.columns if c in dropped])
+    clin = list(clinical)
+    missing = [c for c in clin if c not in out.columns]
+    if missing:
+        from radiogenomics.models.errors import UnknownModelError
+
+        raise UnknownModelError(f"clinical columns not in the table: {missing}")
+    encodings: dict[str, list] = {}
+    for c in clin:
+        if not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
+            encodings[c] = _sorted_categories(out[c])
+    out = apply_encodings(out, encodings)
+    keep = [c for c in out.columns
+            if c in ("case_id", target, *clin) or pd.api.types.is_numeric_dtype(out[c])]
+    return out[keep], encodings
+
+
+def run_models(
+    df: pd.DataFrame,
+    target: str,
+    *,
+    clinical: Sequence[str] = (),
+    models: Sequence[str] = ("lasso", "rf"),
+    sources: Sequence[str] | None = None,
+    protocol: Protocol | None = None,
+    selector: str = "univariate",
+    k: int = 50,
+    seed: int = 0,
+    transformer_params: Mapping | None = None,
+) -> tuple[EvaluationResult, dict]:
+    """Prepare the table, build every model × source and evaluate it under ``protocol``.
+
+    ``sources`` defaults to every source found plus ``fused``; when clinical columns are given the
+    ``clinical`` source is always added (a clinical-only model is always reported).
+
+    Returns
+    -------
+    result : the :class:`~radiogenomics.models.protocol.EvaluationResult`.
+    meta : ``{"target", "clinical", "encodings", "models", "sources", "protocol"}`` (JSON-friendly).
+    """
+    from radiogenomics.models.fusion import build_models
+    from radiogenomics.models.protocol import evaluate
+    from radiogenomics.models.sources import CLINICAL, find_sources
+
+    protocol = protocol or Protocol(seed=seed)
+    clin = list(clinical)
+    table, encodings = prepare_table(df, target, clin)
+    found = find_sources(table, target, clin)
+    imaging = [s for s in found if s != CLINICAL]
+    wanted = list(sources) if sources else [*imaging, "fused"]
+    if clin and CLINICAL not in wanted:
+        wanted.append(CLINICAL)
+    est = build_models(found, list(models), wanted, selector=selector, k=k, seed=seed,
+                       transformer_params=transformer_params)
+    result = evaluate(table, target, est, protocol)
+    meta = {"target": target, "clinical": clin, "encodings": encodings, "models": list(models),
+            "sources": wanted, "protocol": {k2: _py(v) for k2, v in dataclasses.asdict(protocol).items()},
+            "selector": selector, "k": k, "seed": seed,
+            "transformer_params": dict(transformer_params or {})}
+    return result, meta
+
+
+def best_model(result: EvaluationResult) -> tuple[str, str]:
+    """``(model, source)`` with the highest mean CV ROC AUC (ties: first in table order)."""
+    f = result.folds
+    cv = f[(f.split == "cv") & (f.metric == "roc_auc")]
+    if cv.empty:
+        raise InvalidTargetError("no CV ROC AUC in the result")
+    mean = cv.groupby(["model", "source"], sort=False)["value"].mean()
+    return tuple(mean.idxmax())  # type: ignore[return-value]
+
+
+def delong_table(result: EvaluationResult) -> pd.DataFrame:
+    """DeLong tests of every model × source (``a``) against the best-by-CV-AUC one (``b``).
+
+    One row per other model × source × repeat on that repeat's hold-out predictions (empty for the
+    ``kfold`` protocol, which has no hold-out). Columns :data:`DELONG_COLUMNS`.
+    """
+    from radiogenomics.models.delong import delong_test
+
+    pred = result.predictions
+    test = pred[pred.split == "test"]
+    if test.empty:
+        return pd.DataFrame(columns=list(DELONG_COLUMNS))
+    mb, sb = best_model(result)
+    rows = []
+    for rep, g in test.groupby("repeat", sort=True):
+        ref = g[(g.model == mb) & (g.source == sb)].set_index("case_id")
+        for (m, s), h in g.groupby(["model", "source"], sort=False):
+            if (m, s) == (mb, sb):
+                continue
+            h = h.set_index("case_id").loc[ref.index]
+            y = ref["y_true"].to_numpy()
+            if np.unique(y).size < 2:
+                continue
+            r = delong_test(y, h["prob"].to_numpy(), ref["prob"].to_numpy())
+            rows.append({"model_a": m, "source_a": s, "model_b": mb, "source_b": sb, "repeat": int(rep),
+                         "auc_a": r.auc1, "auc_b": r.auc2, "z": r.z, "p": r.p_value})
+    return pd.DataFrame(rows, columns=list(DELONG_COLUMNS))
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _roc_figure(pred: pd.DataFrame, stem: Path, title: str) -> None:
+    from sklearn.metrics import roc_curve
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4, 4))
+    for (split, rep, _fold), g in pred.groupby(["split", "repeat", "fold"]):
+        if g["y_true"].nunique() < 2:
+            continue
+        fpr, tpr, _ = roc_curve(g["y_true"], g["prob"])
+        test = split == "test"
+        ax.plot(fpr, tpr, lw=1.5 if test else 0.6, alpha=1 if test else 0.4, color="C3" if test else "C0",
+                label=f"test r{rep}" if test else None)
+    ax.plot([0, 1], [0, 1], "k--", lw=0.5)
+    ax.set(xlabel="1 - specificity", ylabel="sensitivity", title=title)
+    if (pred["split"] == "test").any():
+        ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    for ext in (".png", ".svg"):
+        fig.savefig(stem.with_suffix(ext), dpi=120)
+    plt.close(fig)
+
+
+def _loss_figure(hist: list[dict], path: Path, title: str) -> None:
+    plt = _plt()
+    n = len(hist)
+    ncol = min(n, 4)
+    nrow = int(np.ceil(n / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow), squeeze=False, sharey=True)
+    for ax, h in zip(axes.ravel(), hist, strict=False):
+        tr, va = h["history"]["train_loss"], h["history"]["val_loss"]
+        ax.plot(range(1, len(tr) + 1), tr, color="C0", label="train")
+        ax.plot(range(1, len(va) + 1), va, color="C1", label="val")
+        ax.set_title(f"r{h['repeat']} " + ("test refit" if h["fold"] < 0 else f"fold {h['fold']}"), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    axes[0, 0].legend(fontsize=7)
+    fig.supxlabel("epoch", fontsize=8)
+    fig.supylabel("loss", fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _confusion_figure(cf: pd.DataFrame, path: Path, title: str) -> None:
+    plt = _plt()
+    n = len(cf)
+    ncol = min(n, 6)
+    nrow = int(np.ceil(n / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(1.9 * ncol, 2.0 * nrow), squeeze=False)
+    for ax, (_, r) in zip(axes.ravel(), cf.iterrows(), strict=False):
+        m = np.array([[r["tn"], r["fp"]], [r["fn"], r["tp"]]], dtype=float)
+        ax.imshow(m, cmap="Blues", vmin=0, vmax=max(m.max(), 1))
+        for (i, j), v in np.ndenumerate(m):
+            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=8,
+                    color="white" if v > m.max() / 2 else "black")
+        ax.set_xticks([0, 1], ["pred 0", "pred 1"], fontsize=6)
+        ax.set_yticks([0, 1], ["true 0", "true 1"], fontsize=6)
+        ax.set_title(f"r{r['repeat']} " + ("test" if r["split"] == "test" else f"fold {r['fold']}"), fontsize=7)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: _py(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -> dict[str, Path]:
+    """Write every artefact of a run to ``outdir``.
+
+    Files: ``metrics.json`` (records model, source, split, metric, value, ci_low, ci_high, n; NaN →
+    null), ``folds.parquet``, ``delong.json`` (records :data:`DELONG_COLUMNS`), ``meta.json``, and per
+    ``<model>__<source>/``: ``metrics.parquet``, ``predictions.parquet``, ``confusion.csv``,
+    ``confusion.png``, ``roc.png``, ``roc.svg``, ``loss_curves.json`` + ``loss_curves.png`` (models
+    with a training history), ``search.json`` (nested protocol: chosen parameters per fold) and
+    ``model/`` (the estimator refitted on the last repeat's training rows, with ``meta`` — including
+    the clinical encodings — in ``model.json``).
+
+    Returns
+    -------
+    ``{"metrics", "folds", "delong", "meta"} → path`` plus ``"<model>__<source>" → folder``.
+    """
+    from radiogenomics.models.persistence import save_model
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    paths["metrics"] = out / "metrics.json"
+    paths["metrics"].write_text(json.dumps(_records(result.summary()), indent=1) + "\n")
+    paths["folds"] = out / "folds.parquet"
+    result.folds.to_parquet(paths["folds"], index=False)
+    paths["delong"] = out / "delong.json"
+    paths["delong"].write_text(json.dumps(_records(delong_table(result)), indent=1) + "\n")
+    paths["meta"] = out / "meta.json"
+    paths["meta"].write_text(json.dumps(dict(meta), indent=1, default=str) + "\n")
+    for (m, s), g in result.folds.groupby(["model", "source"], sort=False):
+        d = out / f"{m}__{s}"
+        d.mkdir(exist_ok=True)
+        paths[f"{m}__{s}"] = d
+        g.to_parquet(d / "metrics.parquet", index=False)
+        pr = result.predictions[(result.predictions.model == m) & (result.predictions.source == s)]
+        pr.to_parquet(d / "predictions.parquet", index=False)
+        cf = result.confusion[(result.confusion.model == m) & (result.confusion.source == s)]
+        cf.to_csv(d / "confusion.csv", index=False)
+        _confusion_figure(cf, d / "confusion.png", f"{m} / {s}")
+        mine = [e for e in result.extras if e["model"] == m and e["source"] == s]
+        hist = [e for e in mine if "history" in e]
+        search = [e for e in mine if "best_params" in e]
+        if search:
+            (d / "search.json").write_text(json.dumps(search, indent=1, default=_py) + "\n")
+        if hist:
+            (d / "loss_curves.json").write_text(json.dumps(hist) + "\n")
+            _loss_figure(hist, d / "loss_curves.png", f"{m} / {s}")
+        _roc_figure(pr, d / "roc", f"{m} / {s}")
+        if (m, s) in result.fitted:
+            save_model(result.fitted[(m, s)], d / "model", {**dict(meta), "model": m, "source": s})
+    logger.info("wrote %d model folders to %s", len(paths) - 4, out)
+    return paths

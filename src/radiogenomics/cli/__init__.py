@@ -38,8 +38,12 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
+    from rich.logging import RichHandler
+
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # log records go through Rich, so that they print above progress bars instead of through them
+    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=level, format="%(name)s: %(message)s", handlers=[handler], force=True)
 
 
 def fail(exc: Exception) -> typer.Exit:
@@ -54,10 +58,12 @@ def main() -> None:
 
 
 # command modules register themselves on ``app`` (imported last: they import ``app`` from here)
+from radiogenomics.cli import cluster as _cluster  # noqa: E402, F401
 from radiogenomics.cli import cohort as _cohort  # noqa: E402, F401
 from radiogenomics.cli import extract as _extract  # noqa: E402, F401
 from radiogenomics.cli import ibsi as _ibsi  # noqa: E402, F401
 from radiogenomics.cli import model as _model  # noqa: E402, F401
+from radiogenomics.cli import run as _run  # noqa: E402, F401
 from radiogenomics.cli import stats as _stats  # noqa: E402, F401
 from radiogenomics.cli import synth as _synth  # noqa: E402, F401
 

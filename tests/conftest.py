@@ -44,3 +44,11 @@ def pyradiomics_data() -> Path:
 
 
 PYRADIOMICS_CASES = ("brain1", "brain2", "breast1", "lung1", "lung2")
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """A whole tiny study (tests/study/tiny.py), run once per session: settings, output folder, result."""
+    from tests.study.tiny import run_tiny
+
+    return run_tiny(tmp_path_factory)

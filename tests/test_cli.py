@@ -1,4 +1,4 @@
-"""Command-line interface: extract (JSON/CSV, params, presets), demo, errors."""
+"""Command-line interface: extract (JSON/CSV, params, presets), errors."""
 
 from __future__ import annotations
 
@@ -55,11 +55,3 @@ def test_extract_reports_errors_with_exit_code_2(files: tuple[Path, Path], tmp_p
 def test_presets_command() -> None:
     res = runner.invoke(app, ["presets"])
     assert res.exit_code == 0 and "default" in res.output and "paper" in res.output
-
-
-def test_demo(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["demo", "-o", str(tmp_path)])
-    assert res.exit_code == 0, res.output
-    assert "original_glcm_Contrast" in res.output
-    table = pd.read_csv(tmp_path / "features.csv")
-    assert len(table) == 107 and table["value"].notna().all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -67,42 +66,3 @@ def presets() -> None:
         s = load_preset(name)
         table.add_row(name, ", ".join(s.image_types), ", ".join(s.feature_classes), text)
     console.print(table)
-
-
-@app.command()
-def demo(
-    out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Output folder (default: a new temporary folder).")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 0,
-) -> None:
-    """Run the main job on built-in synthetic data: a CT-like phantom and its lesion mask."""
-    from radiogenomics.features.extractor import extract as run
-    from radiogenomics.io import write_image, write_mask
-    from radiogenomics.synth import make_phantom
-
-    folder = out or Path(tempfile.mkdtemp(prefix="radiogenomics-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    with console.status("generating a synthetic CT phantom"):
-        image, mask = make_phantom(seed=seed)
-        image_path = write_image(image, folder / "phantom_ct.nrrd")
-        mask_path = write_mask(mask, folder / "phantom_mask.nrrd")
-    with console.status("extracting radiomic features (the first run also compiles the kernels, ~15 s)"):
-        t0 = time.perf_counter()
-        series = run(image_path, mask_path, preset="default")
-        seconds = time.perf_counter() - t0
-    features_path = folder / "features.csv"
-    _write_features(series, features_path)
-
-    table = Table(title=f"{len(series)} features in {seconds:.2f} s (excerpt)")
-    table.add_column("feature")
-    table.add_column("value", justify="right")
-    for name in (
-        "original_shape_MeshVolume", "original_shape_Sphericity", "original_shape_Maximum3DDiameter",
-        "original_firstorder_Mean", "original_firstorder_Entropy", "original_glcm_Contrast",
-        "original_glrlm_RunEntropy", "original_glszm_ZoneEntropy", "original_gldm_DependenceEntropy",
-        "original_ngtdm_Coarseness",
-    ):
-        table.add_row(name, f"{series[name]:.6g}")
-    console.print(table)
-    console.print(f"image, mask and all features written to [bold]{folder}[/]")

@@ -3,7 +3,7 @@
 - :func:`make_cohort` — a PET/CT cohort with clinical variables after seed 001's Table 1, TP53/MMR labels and
   planted imaging effects of known strength, written as NIfTI (optionally DICOM), a manifest and ``truth.json``;
 - :func:`generate_patient` — one patient of such a cohort, in memory;
-- :func:`make_phantom` — a tiny single CT phantom with a lesion mask (``radiogenomics demo``).
+- :func:`make_phantom` — a tiny single CT phantom with a lesion mask (tests and examples).
 """
 
 from radiogenomics.synth.cohort import SyntheticCohort, SyntheticPatient, generate_patient, make_cohort

@@ -1,0 +1,339 @@
+"""The study report: one self-contained ``report.html`` built from a study folder's artefacts.
+
+:func:`write_report` reads only files (``features.parquet``, ``status.csv``, ``failures.csv``,
+``stats/<target>/``, ``models/<target>/``, ``cluster/``, ``cohort/provenance.json``) and renders the
+Jinja2 template ``templates/report.html.j2``. Every figure is inlined as a base64 ``data:`` URI, the
+style sheet is inline, and nothing is loaded from the network, so the file can be mailed, archived
+and printed. A section whose stage did not run says so instead of being left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics import __version__
+from radiogenomics.cohort.cache import atomic_write
+
+if TYPE_CHECKING:
+    from radiogenomics.study.settings import StudySettings
+
+__all__ = ["image_uri", "write_report"]
+
+logger = logging.getLogger(__name__)
+
+_METRIC_ORDER = ("roc_auc", "pr_auc", "accuracy", "sensitivity", "specificity", "precision", "f1", "brier")
+
+
+def image_uri(path: str | Path) -> str:
+    """A ``data:`` URI holding the PNG or SVG file ``path``."""
+    p = Path(path)
+    mime = "image/svg+xml" if p.suffix.lower() == ".svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(p.read_bytes()).decode('ascii')}"
+
+
+def _figure(path: Path, caption: str) -> dict[str, str] | None:
+    return {"uri": image_uri(path), "caption": caption} if path.is_file() else None
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return "–"
+        if value != 0 and (abs(value) < 10 ** -digits or abs(value) >= 1e5):
+            return f"{value:.2e}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(df: pd.DataFrame, digits: int = 3) -> dict[str, Any]:
+    """A DataFrame as ``{"columns": [...], "rows": [[text...]...]}`` for the template."""
+    return {"columns": [str(c) for c in df.columns],
+            "rows": [[_fmt(v, digits) for v in row] for row in df.itertuples(index=False)]}
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+# ------------------------------------------------------------------------------------------------ sections
+def _cohort(out: Path, s: StudySettings, features: pd.DataFrame | None) -> dict[str, Any]:
+    sec: dict[str, Any] = {"n": 0, "targets": [], "table1": []}
+    if features is None:
+        return sec
+    sec["n"] = len(features)
+    for t in s.targets:
+        if t in features.columns:
+            y = features[t]
+            sec["targets"].append({"name": t, "positive": int((y == 1).sum()), "negative": int((y == 0).sum()),
+                                   "missing": int(y.isna().sum())})
+        t1 = out / "stats" / t / "table1.html"
+        if t1.is_file():
+            sec["table1"].append({"target": t, "html": t1.read_text(encoding="utf-8")})
+    by = s.stats.by
+    if by and by in features.columns:
+        counts = features[by].value_counts(dropna=False).sort_index()
+        sec["by"] = {"column": by, "levels": [(str(k), int(v)) for k, v in counts.items()]}
+    return sec
+
+
+def _data(out: Path, s: StudySettings, manifest: Path | None) -> dict[str, Any]:
+    from radiogenomics.cohort.manifest import read_manifest
+    from radiogenomics.report.overlay import overlay_figure, pick_cases
+
+    ex = s.extraction
+    sec: dict[str, Any] = {
+        "source": "synthetic cohort (built in)" if s.data.synthetic is not None else "manifest",
+        "synthetic": s.data.synthetic.model_dump() if s.data.synthetic is not None else None,
+        "rois": list(ex.rois), "modalities": list(ex.modalities), "pet_grid": ex.pet_grid,
+        "interpolation": ex.interpolation, "crop": list(ex.crop_size) if ex.crop_size else None,
+        "bat": ex.bat.model_dump(mode="json"), "overlay": None, "notes": [],
+    }
+    if manifest is None or not manifest.is_file() or s.report.overlay_cases == 0:
+        return sec
+    try:
+        m = read_manifest(manifest)
+    except Exception as exc:  # the report is still written; the reason is shown
+        sec["notes"].append(f"manifest not readable for overlays: {exc}")
+        return sec
+    sec["columns"] = list(m.columns)
+    case_type = s.report.case_type or s.stats.by
+    if case_type and case_type not in m.columns:
+        case_type = None
+    cases = pick_cases(m, s.report.overlay_cases, case_type, s.report.show_case_ids)
+    png, notes = overlay_figure(m, cases, out / "figures" / "overlays", ex.bat, ex.bat_exclude_tumour)
+    sec["notes"] += notes
+    if png is not None:
+        sec["overlay"] = _figure(png, "CT (window −160…240 HU) with PET SUV (hot), tumour outline (cyan) and "
+                                      "BAT outline (green) on the slice with the largest tumour area and with the "
+                                      "most BAT.")
+    return sec
+
+
+def _extraction(out: Path, s: StudySettings, features: pd.DataFrame | None) -> dict[str, Any]:
+    sec: dict[str, Any] = {"status": None, "sources": [], "seconds": None, "presets": {}}
+    status = out / "status.csv"
+    if status.is_file():
+        st = pd.read_csv(status)
+        table = (st.groupby(["roi", "modality", "status"]).size().unstack(fill_value=0)
+                 .reindex(columns=["ok", "empty", "too_small", "failed"], fill_value=0).reset_index())
+        sec["status"] = _table(table)
+    if features is not None:
+        prefixes: dict[str, int] = {}
+        for c in features.columns:
+            if "__" in str(c):
+                prefixes[str(c).split("__")[0]] = prefixes.get(str(c).split("__")[0], 0) + 1
+        sec["sources"] = sorted(prefixes.items())
+    for roi, ext in s.extraction.extraction.items():
+        sec["presets"][roi] = {"image_types": list(ext.image_types), "families": list(ext.feature_classes)}
+    prov = _read_json(out / "cohort" / "provenance.json")
+    if prov:
+        sec["seconds"] = prov.get("seconds")
+        sec["counts"] = prov.get("counts")
+    return sec
+
+
+def _stats(out: Path, s: StudySettings) -> list[dict[str, Any]]:
+    result = []
+    for t in s.targets:
+        folder = out / "stats" / t
+        res_path = folder / "compare_groups.parquet"
+        if not res_path.is_file():
+            continue
+        res = pd.read_parquet(res_path)
+        summary = (res.groupby(["subset", "roi", "modality"], sort=False)
+                   .agg(tested=("status", lambda x: int((x == "tested").sum())),
+                        significant=("significant", "sum")).reset_index())
+        top = res[(res["subset"] == "all") & (res["status"] == "tested")].sort_values("p").head(10)
+        cols = [c for c in ("feature", "test", "log2fc", "effect", "p", "p_fdr") if c in top.columns]
+        result.append({
+            "target": t,
+            "summary": _table(summary),
+            "top": _table(top[cols]),
+            "figures": [f for f in (
+                _figure(folder / "figures" / "volcano_grid.png", f"Volcano grid of {t}: one panel per ROI × "
+                        "modality × subset; red/blue = FDR < threshold and |log2FC| above threshold."),
+                _figure(folder / "figures" / "volcano_all.png", f"All features, whole cohort ({t})."),
+                _figure(folder / "figures" / "correlation_heatmap.png", "Spearman correlation of the most "
+                        "significant features."),
+            ) if f],
+            "association": _table(pd.read_parquet(folder / "association.parquet"))
+            if (folder / "association.parquet").is_file() else None,
+            "warnings": _read_json(folder / "warnings.json") or [],
+        })
+    return result
+
+
+def _ci_text(v: Any, lo: Any, hi: Any) -> str:
+    """``value [low, high]``; interval limits clipped to [0, 1] (every metric here is a proportion)."""
+    ok = lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi)
+    return f"{_fmt(v)} [{_fmt(max(0.0, lo))}, {_fmt(min(1.0, hi))}]" if ok else _fmt(v)
+
+
+def _models(out: Path, s: StudySettings) -> list[dict[str, Any]]:
+    result = []
+    for t in s.targets:
+        folder = out / "models" / t
+        records = _read_json(folder / "metrics.json")
+        if not records:
+            continue
+        m = pd.DataFrame(records)
+        rows, summary = [], []
+        for (model, source), g in m.groupby(["model", "source"], sort=False):
+            brief: dict[str, Any] = {"model": model, "source": source}
+            for split, gs in g.groupby("split", sort=False):
+                row: dict[str, Any] = {"model": model, "source": source, "split": split, "n": int(gs["n"].iloc[0])}
+                for metric in _METRIC_ORDER:
+                    r = gs[gs["metric"] == metric]
+                    if not r.empty:
+                        row[metric] = _ci_text(*(r.iloc[0][k] for k in ("value", "ci_low", "ci_high")))
+                rows.append(row)
+                brief[f"{split} ROC AUC [95% CI]"] = row.get("roc_auc", "–")
+                if split == "cv":
+                    for metric in ("accuracy", "sensitivity", "specificity", "f1"):
+                        r = gs[gs["metric"] == metric]
+                        brief[f"cv {metric}"] = _fmt(r.iloc[0]["value"]) if not r.empty else "–"
+            summary.append(brief)
+        auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv")].sort_values("value", ascending=False)
+        best = auc.iloc[0] if len(auc) else None
+        best_dir = f"{best['model']}__{best['source']}" if best is not None else ""
+        runs = []
+        for d in sorted(p for p in folder.iterdir() if p.is_dir() and "__" in p.name):
+            model, source = d.name.split("__", 1)
+            figs = [f for f in (
+                _figure(d / "roc.png", "ROC curves: CV folds (thin) and hold-out test (thick)."),
+                _figure(d / "loss_curves.png", "Training and validation loss per epoch, per fold."),
+                _figure(d / "confusion.png", "Confusion matrices per fold and on the test set."),
+            ) if f]
+            runs.append({"model": model, "source": source, "figures": figs, "open": d.name == best_dir})
+        delong = _read_json(folder / "delong.json")
+        result.append({
+            "target": t, "summary": _table(pd.DataFrame(summary).fillna("–")),
+            "table": _table(pd.DataFrame(rows).fillna("–")),
+            "best": None if best is None else {"model": best["model"], "source": best["source"],
+                                               "text": _ci_text(best["value"], best["ci_low"], best["ci_high"])},
+            "runs": sorted(runs, key=lambda r: not r["open"]),
+            "delong": _table(pd.DataFrame(delong)) if delong else None,
+        })
+    return result
+
+
+def _cluster(out: Path, targets: tuple[str, ...]) -> dict[str, Any] | None:
+    folder = out / "cluster"
+    info = _read_json(folder / "cluster.json")
+    if info is None:
+        return None
+    sec: dict[str, Any] = {"k": info.get("k"), "embedding": info.get("embedding"), "figures": [],
+                           "sizes": info.get("cluster_sizes"), "targets": [
+                               {"name": a["variable"], "test": a.get("test"), "p": _fmt(a.get("p"))}
+                               for a in info.get("association", []) if a.get("variable") in targets]}
+    for name, caption in (("dbi", "Davies–Bouldin index (lower is better) and silhouette against k."),
+                          ("tsne", "t-SNE map of the embeddings, coloured by cluster."),
+                          ("heatmap", "Embeddings ordered by cluster, with annotation bars."),
+                          ("volcano_deep", "Deep features: cluster vs rest."),
+                          ("volcano_radiomic", "Radiomic features: cluster vs rest.")):
+        f = _figure(folder / f"{name}.png", caption)
+        if f:
+            sec["figures"].append(f)
+    if (folder / "scores.parquet").is_file():
+        sec["scores"] = _table(pd.read_parquet(folder / "scores.parquet"))
+    if (folder / "association.parquet").is_file():
+        sec["association"] = _table(pd.read_parquet(folder / "association.parquet"))
+    return sec
+
+
+def _failures(out: Path, show_ids: bool, features: pd.DataFrame | None) -> dict[str, Any]:
+    path = out / "failures.csv"
+    if not path.is_file():
+        return {"n": 0, "table": None}
+    f = pd.read_csv(path, dtype={"case_id": str})
+    if f.empty:
+        return {"n": 0, "table": None}
+    if not show_ids:
+        order = {cid: i + 1 for i, cid in enumerate(features["case_id"].astype(str))} if features is not None else {}
+        f["case_id"] = [f"case #{order.get(c, '?')}" for c in f["case_id"].astype(str)]
+    return {"n": len(f), "table": _table(f)}
+
+
+def _provenance(out: Path, s: StudySettings, stages: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    import yaml
+
+    from radiogenomics.cohort.provenance import library_versions
+
+    prov = _read_json(out / "cohort" / "provenance.json") or {}
+    inputs = prov.get("inputs", {})
+    n_files = sum(len(v) for v in inputs.values())
+    rows = [{"stage": k, "status": v.get("status", ""), "seconds": v.get("seconds"),
+             "key": str(v.get("key", ""))[:12]} for k, v in stages.items()]
+    return {
+        "version": __version__,
+        "libraries": library_versions(),
+        "settings_hash": s.settings_hash(),
+        "settings_yaml": yaml.safe_dump(s.model_dump(mode="json"), sort_keys=False),
+        "seed": s.seed,
+        "manifest": prov.get("manifest"),
+        "n_inputs": n_files,
+        "inputs": [(case if s.report.show_case_ids else f"case #{i + 1}", col, sha)
+                   for i, (case, cols) in enumerate(sorted(inputs.items())) for col, sha in sorted(cols.items())],
+        "stages": _table(pd.DataFrame(rows)) if rows else None,
+    }
+
+
+def write_report(
+    outdir: str | Path,
+    settings: StudySettings,
+    *,
+    manifest: str | Path | None = None,
+    stages: Mapping[str, Mapping[str, Any]] | None = None,
+    path: str | Path | None = None,
+) -> Path:
+    """Render ``OUTDIR/report.html`` from the artefacts of a study folder.
+
+    Parameters
+    ----------
+    outdir : study output folder.
+    settings : the study's settings (titles, targets, sections).
+    manifest : the cohort manifest (for the PET/CT overlays); ``None`` leaves them out.
+    stages : per stage ``{"status", "seconds", "key"}`` of the run, shown under provenance.
+    path : output file (default ``OUTDIR/report.html``).
+    """
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    out = Path(outdir)
+    feat_path = out / "features.parquet"
+    features = pd.read_parquet(feat_path) if feat_path.is_file() else None
+    context = {
+        "title": settings.name,
+        "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "settings": settings,
+        "cohort": _cohort(out, settings, features),
+        "data": _data(out, settings, Path(manifest) if manifest is not None else None),
+        "extraction": _extraction(out, settings, features),
+        "stats": _stats(out, settings),
+        "models": _models(out, settings),
+        "cluster": _cluster(out, settings.targets),
+        "failures": _failures(out, settings.report.show_case_ids, features),
+        "provenance": _provenance(out, settings, stages or {}),
+        "enabled": {"stats": settings.stats.enabled, "models": settings.models.enabled,
+                    "cluster": settings.cluster.enabled},
+    }
+    env = Environment(loader=PackageLoader("radiogenomics.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = _fmt
+    text = env.get_template("report.html.j2").render(**context)
+    target = Path(path) if path is not None else out / "report.html"
+    atomic_write(target, text.encode("utf-8"))
+    logger.info("report written to %s (%.1f MB)", target, len(text) / 1e6)
+    return target
+

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
 
 _K_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -59,7 +60,6 @@ def cluster(
     """Cluster patients on out-of-fold Transformer deep features (or PCA features); write tables and figures."""
     import numpy as np
 
-    from radiogenomics.cli.stats import _read_table, _to_wide
     from radiogenomics.cluster import run_clustering
 
     if features.is_dir():
@@ -70,9 +70,7 @@ def cluster(
     clin = _split(clinical)
     t0 = time.perf_counter()
     try:
-        df = _read_table(features)
-        if {"case_id", "roi", "modality"} <= set(df.columns) and df["case_id"].duplicated().any():
-            df = _to_wide(df)
+        df = read_table(features)
         ann = _split(annotate)
         if annotate is None and "cancer_type" in df.columns and "cancer_type" not in (*targets, *clin):
             ann = ["cancer_type"]

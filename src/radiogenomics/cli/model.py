@@ -5,23 +5,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from radiogenomics.cli import app, console, fail
+from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-def _read(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    if not path.exists():
-        raise typer.BadParameter(f"{path} does not exist", param_hint="FEATURES")
-    return pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
 
 
 def _split_list(text: str | None) -> list[str]:
@@ -53,7 +43,7 @@ def model(
     from radiogenomics.models.outputs import run_models, write_outputs
 
     try:
-        df = _read(features)
+        df = read_table(features)
         clin = _split_list(clinical)
         ignore = [c for c in _split_list(drop) if c in df.columns]
         if ignore:
@@ -96,7 +86,7 @@ def predict(
 
     try:
         est, meta = load_model(modeldir)
-        df = apply_encodings(_read(features), meta.get("encodings", {}))  # the training run's codes
+        df = apply_encodings(read_table(features), meta.get("encodings", {}))  # the training run's codes
         p = est.predict_proba(df)[:, 1]
         ids = df["case_id"] if "case_id" in df.columns else pd.Series(range(len(df)), name="case_id")
         out.parent.mkdir(parents=True, exist_ok=True)

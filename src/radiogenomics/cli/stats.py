@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,40 +14,11 @@ from rich.table import Table
 
 from radiogenomics import __version__
 from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_PYRADIOMICS_NAME = re.compile(r"^[A-Za-z0-9.\-]+_(shape|shape2D|firstorder|glcm|glrlm|glszm|gldm|ngtdm)_\w+$")
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    if not path.exists():
-        raise typer.BadParameter(f"file not found: {path}", param_hint="FEATURES")
-    suffix = "".join(path.suffixes[-2:]).lower()
-    if suffix.endswith(".parquet") or suffix.endswith(".pq"):
-        return pd.read_parquet(path)
-    if suffix.endswith(".csv") or suffix.endswith(".csv.gz"):
-        return pd.read_csv(path)
-    if suffix.endswith(".tsv"):
-        return pd.read_csv(path, sep="\t")
-    raise typer.BadParameter(f"FEATURES must be .parquet, .csv or .tsv, got {path.name}", param_hint="FEATURES")
-
-
-def _to_wide(df: pd.DataFrame) -> pd.DataFrame:
-    """A long cohort table (one row per case × ROI × modality) pivoted to one row per case."""
-    import pandas as pd
-
-    feats = [c for c in df.columns if _PYRADIOMICS_NAME.match(str(c))]
-    clinical = [c for c in df.columns if c not in feats and c not in ("roi", "modality")]
-    wide = df.pivot_table(index="case_id", columns=["roi", "modality"], values=feats, aggfunc="first")
-    wide.columns = [f"{roi}_{mod}__{name}" for name, roi, mod in wide.columns]
-    info = df[clinical].drop_duplicates("case_id").set_index("case_id")
-    return pd.concat([info, wide], axis=1).reset_index()
-
 
 def _level(df: pd.DataFrame, column: str, text: str) -> Any:
     values = [v for v in df[column].dropna().unique() if str(v) == text]
@@ -100,9 +70,7 @@ def stats(
 
     t0 = time.perf_counter()
     try:
-        df = _read_table(features)
-        if {"case_id", "roi", "modality"} <= set(df.columns) and df["case_id"].duplicated().any():
-            df = _to_wide(df)
+        df = read_table(features)
         for col, hint in ((group, "--group"), (by, "--by"), (table1_by, "--table1-by")):
             if col is not None and col not in df.columns:
                 from radiogenomics.errors import suggest

@@ -22,7 +22,8 @@ CV folds, and on the pooled out-of-fold CV predictions for the hold-out (``thres
 or a fixed number.
 
 Summary (:func:`summarise`): ``split="cv"`` is the mean over folds × repeats, with a normal
-95% interval :math:`\bar m \pm 1.96\, s / \sqrt{k}` over the :math:`k` fold values;
+95% interval on the logit scale (every metric is a proportion, so the interval stays inside [0, 1]),
+see :func:`cv_interval`;
 ``split="test"`` is the mean over repeats of the hold-out metric with the stratified percentile
 bootstrap CI (averaged over repeats).
 """
@@ -45,7 +46,7 @@ from radiogenomics.models.metrics import METRICS, binary_metrics, confusion, you
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["DEFAULT_GRIDS", "EvaluationResult", "Protocol", "evaluate", "summarise"]
+__all__ = ["DEFAULT_GRIDS", "EvaluationResult", "Protocol", "cv_interval", "evaluate", "summarise"]
 
 ModelKey = tuple[str, str]
 
@@ -231,6 +232,32 @@ def evaluate(
                             fitted, extras)
 
 
+def cv_interval(values: np.ndarray, z: float = 1.959963984540054) -> tuple[float, float]:
+    r"""95% interval of the mean of :math:`k` fold values of a proportion, on the logit scale.
+
+    With mean :math:`\bar m`, standard error :math:`s_e = s / \sqrt{k}` (``ddof=1``) and the delta-method
+    standard error of :math:`\eta = \operatorname{logit} \bar m`, :math:`s_\eta = s_e / (\bar m (1 - \bar m))`:
+
+    .. math:: [\operatorname{expit}(\eta - z s_\eta),\ \operatorname{expit}(\eta + z s_\eta)]
+
+    which lies inside (0, 1) and is close to :math:`\bar m \pm z s_e` when :math:`\bar m` is far from the
+    bounds. All values equal gives ``(m, m)`` (also at 0 or 1); fewer than two values gives ``(nan, nan)``
+    (no spread to estimate).
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        return float("nan"), float("nan")
+    m = float(v.mean())
+    se = float(v.std(ddof=1)) / np.sqrt(v.size)
+    if se == 0.0:
+        return m, m
+    if not 0.0 < m < 1.0:  # a mean on the bound with spread needs values outside [0, 1]
+        raise ModelParameterError(f"fold values must lie in [0, 1] for a logit interval, got mean {m}")
+    eta = np.log(m / (1.0 - m))
+    half = z * se / (m * (1.0 - m))
+    return float(1.0 / (1.0 + np.exp(-(eta - half)))), float(1.0 / (1.0 + np.exp(-(eta + half))))
+
+
 def summarise(folds: pd.DataFrame) -> pd.DataFrame:
     """Collapse the per-fold table into the ``metrics.json`` records.
 
@@ -242,8 +269,7 @@ def summarise(folds: pd.DataFrame) -> pd.DataFrame:
         v_ok = v[np.isfinite(v)]
         mean = float(v_ok.mean()) if v_ok.size else float("nan")
         if split == "cv":
-            half = 1.96 * v_ok.std(ddof=1) / np.sqrt(v_ok.size) if v_ok.size > 1 else float("nan")
-            lo, hi = mean - half, mean + half
+            lo, hi = cv_interval(v_ok)
         else:
             lo, hi = float(g["ci_low"].mean()), float(g["ci_high"].mean())
         out.append({"model": model, "source": source, "split": split, "metric": metric, "value": mean,

@@ -97,3 +97,16 @@ def test_bootstrap_ci_coverage():
         hits += lo <= true_auc <= hi
     coverage = hits / n_sim
     assert 0.85 <= coverage <= 1.0, coverage
+
+
+def test_delong_needs_two_cases_per_class():
+    """One positive gives a variance with 0 degrees of freedom: a typed error, not a NaN and a numpy warning."""
+    import warnings
+
+    y = np.array([0, 0, 0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidTargetError, match="at least 2 positives and 2 negatives"):
+            delong_test(y, np.array([0.1, 0.2, 0.3, 0.9]), np.array([0.3, 0.2, 0.1, 0.5]))
+        r = delong_test(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9]), np.array([0.3, 0.2, 0.1, 0.5]))
+    assert (r.auc1, r.auc2) == (1.0, 0.5) and np.isfinite(r.se) and r.se > 0

@@ -79,6 +79,8 @@ def delong_test(y_true: ArrayLike, prob1: ArrayLike, prob2: ArrayLike) -> DeLong
     """
     aucs, v10, v01 = delong_components(y_true, np.vstack([np.ravel(prob1), np.ravel(prob2)]))
     m, n = v10.shape[1], v01.shape[1]
+    if m < 2 or n < 2:
+        raise InvalidTargetError(f"DeLong's variance needs at least 2 positives and 2 negatives, got {m} and {n}")
     s = np.cov(v10) / m + np.cov(v01) / n
     var_d = s[0, 0] + s[1, 1] - 2 * s[0, 1]
     diff = float(aucs[0] - aucs[1])

@@ -187,7 +187,9 @@ def delong_table(result: EvaluationResult) -> pd.DataFrame:
                 continue
             h = h.set_index("case_id").loc[ref.index]
             y = ref["y_true"].to_numpy()
-            if np.unique(y).size < 2:
+            if min(int((y == 1).sum()), int((y == 0).sum())) < 2:
+                logger.warning("DeLong test of %s/%s vs %s/%s skipped in repeat %s: the hold-out set has fewer "
+                               "than 2 cases of a class", m, s, mb, sb, rep)
                 continue
             r = delong_test(y, h["prob"].to_numpy(), ref["prob"].to_numpy())
             rows.append({"model_a": m, "source_a": s, "model_b": mb, "source_b": sb, "repeat": int(rep),

@@ -123,3 +123,48 @@ def test_integer_sigma_keeps_pyradiomics_name() -> None:
 def test_lbp3d_needs_two_levels() -> None:
     with pytest.raises(SettingsError):
         ExtractionSettings.validate_dict({"lbp3DLevels": 1})
+
+
+def test_sha256_json_is_the_digest_of_canonical_json() -> None:
+    import hashlib
+
+    from radiogenomics.settings import sha256_json
+
+    expected = hashlib.sha256(b'{"a":[1,2.5],"b":"x"}').hexdigest()
+    assert sha256_json({"b": "x", "a": [1, 2.5]}) == expected
+    settings = ExtractionSettings()
+    assert settings.settings_hash() == sha256_json(settings.model_dump(mode="json"))
+
+
+def test_settings_errors_list_every_problem_and_keep_inner_errors() -> None:
+    from radiogenomics.bat import BatSettings
+    from radiogenomics.cohort.settings import CohortSettings
+
+    with pytest.raises(SettingsError, match=r"invalid BAT settings:\n  suv_threshold: .*\n  connectivity: "):
+        BatSettings.validate_dict({"suv_threshold": -1, "connectivity": 7})
+    with pytest.raises(UnknownNameError, match="suv_threshold"):
+        BatSettings.validate_dict({"suv_treshold": 2.0})
+    with pytest.raises(SettingsError, match="invalid cohort settings:\n  pet_grid"):
+        CohortSettings.validate_dict({"pet_grid": "mri"})
+    changed = BatSettings().replace(suv_threshold=2.0)
+    assert changed.suv_threshold == 2.0 and changed.hu_range == BatSettings().hu_range
+    with pytest.raises(SettingsError, match="suv_threshold"):
+        BatSettings().replace(suv_threshold=0)
+
+
+def test_settings_files_give_typed_errors(tmp_path: Path) -> None:
+    from radiogenomics.settings import read_settings_file
+
+    with pytest.raises(SettingsError, match="study file not found"):
+        read_settings_file(tmp_path / "missing.yaml", "study file")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\n")
+    with pytest.raises(SettingsError, match="cannot parse study file"):
+        read_settings_file(bad, "study file")
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- 1\n- 2\n")
+    with pytest.raises(SettingsError, match="must hold a mapping"):
+        read_settings_file(listed, "study file")
+    good = tmp_path / "good.json"
+    good.write_text('{"a": 1}')
+    assert read_settings_file(good, "study file") == {"a": 1}

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, NoReturn, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from radiogenomics.catalogue import DEFAULT_FAMILIES, FEATURES, IMAGE_TYPES
 from radiogenomics.errors import SettingsError, UnknownNameError
 
-__all__ = ["ExtractionSettings", "Interpolator", "load_params"]
+__all__ = [
+    "ExtractionSettings", "Interpolator", "load_params", "raise_settings_error", "read_settings_file", "sha256_json",
+]
 
 
 class Interpolator(StrEnum):
@@ -51,10 +53,73 @@ _INTERPOLATOR_CODES = {
 _FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False)
 
 
+def sha256_json(data: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON form of ``data`` (sorted keys, no white space)."""
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def raise_settings_error(exc: ValidationError, what: str, *, locate_inner: bool = False) -> NoReturn:
+    """Turn a pydantic :class:`ValidationError` into a :class:`SettingsError` and raise it.
+
+    A :class:`SettingsError` raised inside a validator (e.g. an :class:`UnknownNameError` with its
+    suggestion) is re-raised as is, prefixed with ``"<what>, <location>: "`` when ``locate_inner``;
+    otherwise one error lists every problem, one ``location: message`` line each.
+    """
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, SettingsError):
+            if locate_inner and loc:
+                inner.args = (f"{what}, {loc}: {inner}",)
+            raise inner from None
+        lines.append(f"{loc or 'settings'}: {err['msg']}")
+    raise SettingsError(f"invalid {what}:\n  " + "\n  ".join(lines)) from None
+
+
+def read_settings_file(path: str | Path, what: str) -> Mapping[str, Any]:
+    """Read a YAML or JSON file holding a mapping (``what`` names the file in error messages)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"{what} not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"cannot parse {what} {path}: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise SettingsError(f"{what} {path} must hold a mapping at the top level")
+    return data
+
+
 class _Settings(BaseModel):
-    """Base class: frozen, unknown keys rejected with a suggestion of the closest valid key."""
+    """Base class: frozen, unknown keys rejected with a suggestion of the closest valid key.
+
+    Subclasses set ``settings_name`` (used in error messages) and inherit :meth:`validate_dict`,
+    :meth:`replace` and :meth:`settings_hash`.
+    """
 
     model_config = _FROZEN
+    settings_name: ClassVar[str] = "settings"
+
+    @classmethod
+    def validate_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Validate a mapping; pydantic errors become one :class:`SettingsError` with one line per problem
+        (a :class:`SettingsError` raised by a validator, such as an unknown name, is re-raised as is)."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise_settings_error(exc, cls.settings_name)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (validated again)."""
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self).validate_dict(data)
+
+    def settings_hash(self) -> str:
+        """SHA-256 of the canonical JSON form of all settings; equal settings give equal hashes across runs."""
+        return sha256_json(self.model_dump(mode="json"))
 
     @model_validator(mode="before")
     @classmethod
@@ -263,11 +328,6 @@ class ExtractionSettings(_Settings):
         names = self.feature_classes[family]
         return FEATURES[family] if names is None else names
 
-    def settings_hash(self) -> str:
-        """SHA-256 of the canonical JSON form; equal settings give equal hashes across runs."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
-
     @classmethod
     def from_params(cls, params: str | Path | Mapping[str, Any]) -> ExtractionSettings:
         """Read a PyRadiomics params file (YAML or JSON) or an already-parsed params mapping.
@@ -276,15 +336,7 @@ class ExtractionSettings(_Settings):
         sections; a ``voxelSetting`` section is rejected (voxel-based extraction is not supported).
         """
         if not isinstance(params, Mapping):
-            path = Path(params)
-            if not path.is_file():
-                raise SettingsError(f"params file not found: {path}")
-            try:
-                params = yaml.safe_load(path.read_text()) or {}
-            except yaml.YAMLError as exc:
-                raise SettingsError(f"cannot parse params file {path}: {exc}") from exc
-            if not isinstance(params, Mapping):
-                raise SettingsError(f"params file {path} must hold a mapping at the top level")
+            params = read_settings_file(params, "params file")
         sections = {"setting", "imageType", "featureClass", "voxelSetting"}
         for key in params:
             if key not in sections:
@@ -297,28 +349,6 @@ class ExtractionSettings(_Settings):
         if "featureClass" in params:
             data["featureClass"] = params["featureClass"] or {}
         return cls.validate_dict(data)
-
-    @classmethod
-    def validate_dict(cls, data: Mapping[str, Any]) -> ExtractionSettings:
-        """Validate a mapping; pydantic errors become :class:`SettingsError` with one line per problem."""
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            lines = []
-            for err in exc.errors():
-                ctx = err.get("ctx") or {}
-                inner = ctx.get("error")
-                if isinstance(inner, SettingsError):
-                    raise inner from None
-                loc = ".".join(str(p) for p in err["loc"]) or "settings"
-                lines.append(f"{loc}: {err['msg']}")
-            raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
-
-    def replace(self, **changes: Any) -> ExtractionSettings:
-        """A copy with some fields changed (validated again)."""
-        data = self.model_dump(by_alias=False)
-        data.update(changes)
-        return type(self).validate_dict(data)
 
 
 def load_params(params: str | Path | Mapping[str, Any]) -> ExtractionSettings:

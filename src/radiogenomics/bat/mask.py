@@ -23,13 +23,12 @@ A patient without BAT is a result with ``status = "empty"``, not an error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from scipy import ndimage
 
 from radiogenomics.errors import SettingsError
@@ -65,6 +64,8 @@ class BatSettings(_Settings):
         How the PET is resampled onto the CT grid.
     """
 
+    settings_name: ClassVar[str] = "BAT settings"
+
     suv_threshold: float = Field(1.5, gt=0)
     hu_range: tuple[float, float] = (-190.0, -10.0)
     min_component_voxels: int | None = Field(None, ge=1)
@@ -79,29 +80,6 @@ class BatSettings(_Settings):
         if not self.hu_range[0] <= self.hu_range[1]:
             raise SettingsError(f"hu_range must be (low, high) with low <= high, got {self.hu_range}")
         return self
-
-    @classmethod
-    def validate_dict(cls, data: Mapping[str, Any]) -> BatSettings:
-        """Validate a mapping (e.g. a ``bat:`` section of a study file).
-
-        Raises
-        ------
-        UnknownNameError
-            An unknown key (the closest valid one is suggested).
-        SettingsError
-            An invalid value, one line per problem.
-        """
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            lines = []
-            for err in exc.errors():
-                inner = (err.get("ctx") or {}).get("error")
-                if isinstance(inner, SettingsError):
-                    raise inner from None
-                loc = ".".join(str(p) for p in err["loc"]) or "settings"
-                lines.append(f"{loc}: {err['msg']}")
-            raise SettingsError("invalid BAT settings:\n  " + "\n  ".join(lines)) from None
 
 
 class BatStatus(StrEnum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from rich.table import Table
 from radiogenomics import __version__
 from radiogenomics.cli import app, console, err_console, fail
 from radiogenomics.cli.tables import read_table
+from radiogenomics.cohort.cache import checksum
 from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
@@ -27,14 +27,6 @@ def _level(df: pd.DataFrame, column: str, text: str) -> Any:
         raise typer.BadParameter(f"{text!r} is not a level of {column!r} (levels: {', '.join(shown)})",
                                  param_hint="--reference")
     return values[0]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @app.command()
@@ -102,7 +94,7 @@ def stats(
         "command": "stats",
         "version": __version__,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "input": {"path": str(features), "sha256": _sha256(features), "rows": len(df)},
+        "input": {"path": str(features), "sha256": checksum(features), "rows": len(df)},
         "settings": {"group": group, "by": by, "test": test, "reference": reference, "features": feature_pattern,
                      "fc_threshold": fc_threshold, "fdr": fdr, "labels": labels, "table1_by": t1_group,
                      "heatmap_top": heatmap_top},

@@ -30,6 +30,7 @@ from typing import Any
 
 from radiogenomics import __version__
 from radiogenomics.cohort.jobs import PartResult
+from radiogenomics.settings import sha256_json
 
 __all__ = ["FORMAT", "ResultCache", "atomic_write", "checksum", "part_key"]
 
@@ -82,8 +83,7 @@ def part_key(case_id: str, roi: str, modality: str, inputs: Mapping[str, str], s
         "settings": settings_hash,
         "version": version,
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_json(payload)
 
 
 def _umask() -> int:

@@ -19,18 +19,17 @@ cache key of a result hashes only those, so changing a setting recomputes only t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.bat import BatSettings
 from radiogenomics.errors import SettingsError, UnknownNameError
-from radiogenomics.settings import ExtractionSettings, _Settings
+from radiogenomics.settings import ExtractionSettings, _Settings, read_settings_file, sha256_json
 
 __all__ = ["BAT_ROI", "CohortSettings", "is_modality", "resolve_extraction"]
 
@@ -125,6 +124,8 @@ class CohortSettings(_Settings):
         Abort the run when the manifest has any problem; by default only the results that depend on a
         bad manifest entry fail (recorded in ``failures.csv``) and the rest of the cohort is extracted.
     """
+
+    settings_name: ClassVar[str] = "cohort settings"
 
     rois: tuple[str, ...] = ("tumour", BAT_ROI)
     modalities: tuple[str, ...] = ("ct", "pet")
@@ -232,50 +233,9 @@ class CohortSettings(_Settings):
 
     def part_hash(self, roi: str, modality: str) -> str:
         """SHA-256 of :meth:`part_settings` (canonical JSON)."""
-        return _sha256_json(self.part_settings(roi, modality))
-
-    def settings_hash(self) -> str:
-        """SHA-256 of the canonical JSON form of all settings."""
-        return _sha256_json(self.model_dump(mode="json"))
-
-    @classmethod
-    def validate_dict(cls, data: Mapping[str, Any]) -> CohortSettings:
-        """Validate a mapping; pydantic errors become :class:`SettingsError` with one line per problem."""
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            lines = []
-            for err in exc.errors():
-                inner = (err.get("ctx") or {}).get("error")
-                if isinstance(inner, SettingsError):
-                    raise inner from None
-                loc = ".".join(str(p) for p in err["loc"]) or "settings"
-                lines.append(f"{loc}: {err['msg']}")
-            raise SettingsError("invalid cohort settings:\n  " + "\n  ".join(lines)) from None
+        return sha256_json(self.part_settings(roi, modality))
 
     @classmethod
     def from_file(cls, path: str | Path) -> CohortSettings:
         """Read settings from a YAML or JSON file (a mapping of the field names above)."""
-        import yaml
-
-        path = Path(path)
-        if not path.is_file():
-            raise SettingsError(f"cohort settings file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"cannot parse cohort settings file {path}: {exc}") from exc
-        if not isinstance(data, Mapping):
-            raise SettingsError(f"cohort settings file {path} must hold a mapping at the top level")
-        return cls.validate_dict(data)
-
-    def replace(self, **changes: Any) -> CohortSettings:
-        """A copy with some fields changed (validated again)."""
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(changes)
-        return type(self).validate_dict(data)
-
-
-def _sha256_json(data: Any) -> str:
-    payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()
+        return cls.validate_dict(read_settings_file(path, "cohort settings file"))

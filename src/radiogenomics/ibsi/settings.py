@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.settings import raise_settings_error
 
 __all__ = [
     "FAMILIES",
@@ -223,14 +224,7 @@ class IbsiSettings(BaseModel):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            lines = []
-            for err in exc.errors():
-                inner = (err.get("ctx") or {}).get("error")
-                if isinstance(inner, SettingsError):
-                    raise inner from None
-                loc = ".".join(str(p) for p in err["loc"]) or "settings"
-                lines.append(f"{loc}: {err['msg']}")
-            raise SettingsError("invalid IBSI settings:\n  " + "\n  ".join(lines)) from None
+            raise_settings_error(exc, "IBSI settings")
 
     def replace(self, **changes: Any) -> IbsiSettings:
         """A validated copy with ``changes`` applied."""

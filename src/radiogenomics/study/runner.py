@@ -23,7 +23,6 @@ nothing changed. A failing stage raises :class:`StageError` naming it; everythin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import platform
@@ -40,6 +39,7 @@ from radiogenomics import __version__
 from radiogenomics.cohort.cache import atomic_write, checksum
 from radiogenomics.cohort.provenance import library_versions
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.settings import sha256_json
 from radiogenomics.study.settings import StudySettings
 
 __all__ = ["STAGES", "StageError", "StageEvent", "StudyResult", "run_study"]
@@ -92,10 +92,6 @@ class StudyResult:
         return self.outdir / "report.html"
 
 
-def _sha256_json(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _files(paths: list[Path], root: Path) -> dict[str, str]:
     """``{relative path: sha256}`` of files (folders: every file in them)."""
     out: dict[str, str] = {}
@@ -123,7 +119,7 @@ class _Stages:
         return self.out / "stages" / f"{stage}.json"
 
     def key(self, stage: str, inputs: dict[str, str]) -> str:
-        return _sha256_json({"version": __version__, "settings": self.s.stage_settings(stage), "inputs": inputs})
+        return sha256_json({"version": __version__, "settings": self.s.stage_settings(stage), "inputs": inputs})
 
     def fresh(self, stage: str, key: str) -> bool:
         path = self.record_path(stage)

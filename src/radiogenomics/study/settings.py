@@ -18,7 +18,6 @@ closest valid name, and every value is validated before any work starts):
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +27,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from radiogenomics.cohort.settings import CohortSettings
 from radiogenomics.errors import SettingsError
-from radiogenomics.settings import _Settings
+from radiogenomics.settings import _Settings, raise_settings_error, read_settings_file
 
 __all__ = [
     "ClusterStage",
@@ -196,11 +195,6 @@ class StudySettings(_Settings):
         }
         return json.loads(json.dumps(parts[stage]))
 
-    def settings_hash(self) -> str:
-        """SHA-256 of the canonical JSON form of all settings."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
-
     @classmethod
     def validate_dict(cls, data: Mapping[str, Any], base: str | Path | None = None) -> StudySettings:
         """Validate a mapping; relative ``data.manifest`` paths are taken relative to ``base``.
@@ -214,30 +208,9 @@ class StudySettings(_Settings):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            lines = []
-            for err in exc.errors():
-                inner = (err.get("ctx") or {}).get("error")
-                if isinstance(inner, SettingsError):
-                    loc = ".".join(str(p) for p in err["loc"])
-                    if loc:
-                        inner.args = (f"study file, {loc}: {inner}",)
-                    raise inner from None
-                loc = ".".join(str(p) for p in err["loc"]) or "study"
-                lines.append(f"{loc}: {err['msg']}")
-            raise SettingsError("invalid study file:\n  " + "\n  ".join(lines)) from None
+            raise_settings_error(exc, "study file", locate_inner=True)
 
     @classmethod
     def from_file(cls, path: str | Path) -> StudySettings:
         """Read and validate a study YAML/JSON file."""
-        import yaml
-
-        path = Path(path)
-        if not path.is_file():
-            raise SettingsError(f"study file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"cannot parse study file {path}: {exc}") from exc
-        if not isinstance(data, Mapping):
-            raise SettingsError(f"study file {path} must hold a mapping at the top level")
-        return cls.validate_dict(data, base=path.parent)
+        return cls.validate_dict(read_settings_file(path, "study file"), base=Path(path).parent)

@@ -17,9 +17,10 @@ from typing import Any, Literal, Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from radiogenomics.errors import InvalidImageError, SettingsError, UnknownNameError
+from radiogenomics.errors import InvalidImageError, UnknownNameError
 from radiogenomics.ibsi.filters.boundary import BoundaryCondition, boundary_condition
 from radiogenomics.image import Image
+from radiogenomics.settings import raise_settings_error
 
 __all__ = ["Dimensions", "FilterSettings", "as_array", "in_plane_spacing", "response_image"]
 
@@ -55,12 +56,7 @@ class FilterSettings(BaseModel):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            for err in exc.errors():
-                inner = (err.get("ctx") or {}).get("error")
-                if isinstance(inner, SettingsError):
-                    raise inner from None
-            lines = [f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()]
-            raise SettingsError(f"invalid {cls.__name__}:\n  " + "\n  ".join(lines)) from None
+            raise_settings_error(exc, cls.__name__)
 
 
 def as_array(image: Image, settings: FilterSettings) -> np.ndarray:

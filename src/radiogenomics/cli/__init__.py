@@ -59,6 +59,7 @@ def main() -> None:
 
 # command modules register themselves on ``app`` (imported last: they import ``app`` from here)
 from radiogenomics.cli import cluster as _cluster  # noqa: E402, F401
+from radiogenomics.cli import cnn as _cnn  # noqa: E402, F401
 from radiogenomics.cli import cohort as _cohort  # noqa: E402, F401
 from radiogenomics.cli import extract as _extract  # noqa: E402, F401
 from radiogenomics.cli import ibsi as _ibsi  # noqa: E402, F401

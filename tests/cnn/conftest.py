@@ -50,19 +50,8 @@ def write_cohort(folder: Path, n: int, effect: float, seed: int) -> Cohort:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_torch_thread():
-    """One intra-op torch thread while these tests run (restored afterwards).
-
-    The suite runs as ``pytest -n 2`` on small machines: two workers with torch's default of one thread per core
-    oversubscribe the cores, and a training step of the smoke network then takes about 15 times longer (2.0 s
-    instead of 0.12 s per batch of eight 24³ cases, measured on 2 shared cores).
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _torch_threads(one_torch_thread: None) -> None:
+    """Every CNN test runs with one torch thread (``tests/conftest.py``)."""
 
 
 @pytest.fixture(scope="session")

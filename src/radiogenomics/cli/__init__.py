@@ -65,6 +65,7 @@ from radiogenomics.cli import extract as _extract  # noqa: E402, F401
 from radiogenomics.cli import ibsi as _ibsi  # noqa: E402, F401
 from radiogenomics.cli import model as _model  # noqa: E402, F401
 from radiogenomics.cli import run as _run  # noqa: E402, F401
+from radiogenomics.cli import segment as _segment  # noqa: E402, F401
 from radiogenomics.cli import stats as _stats  # noqa: E402, F401
 from radiogenomics.cli import synth as _synth  # noqa: E402, F401
 

@@ -15,6 +15,7 @@ from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
     from radiogenomics.cohort import CohortResult, CohortSettings, Executor
+    from radiogenomics.cohort.manifest import Manifest
 
 cohort_app = typer.Typer(
     name="cohort", help="Cohort extraction: manifest → feature table (cached, resumable, parallel).",
@@ -43,12 +44,39 @@ def _settings(settings_file: Path | None, preset_tumour: str | None, preset_bat:
         raise fail(exc) from None
 
 
-def _run(manifest: Path, outdir: Path, settings: CohortSettings, executor: Executor) -> CohortResult:
+def _auto_masks(manifest: Path, outdir: Path, masks: list[str] | None) -> Path | Manifest:
+    """The manifest with ``auto:<modeldir>`` masks (``--mask`` options or cells) replaced by predicted masks."""
+    from radiogenomics.cohort import read_manifest
+
+    overrides = {}
+    for item in masks or []:
+        column, sep, value = item.partition("=")
+        if not sep or not value.startswith("auto:"):
+            raise typer.BadParameter(f"expected COLUMN=auto:MODELDIR, got {item!r}", param_hint="--mask")
+        overrides[column.strip()] = value.strip()
+    try:
+        m = read_manifest(manifest)
+        if not overrides and not any(str(v).startswith("auto:") for c in m.table.columns for v in m.table[c]):
+            return manifest
+        from radiogenomics.segment.registry import resolve_auto_masks
+
+        with err_console.status("predicting auto masks"):
+            resolved, status = resolve_auto_masks(m, outdir / "auto_masks", overrides)
+    except RadiogenomicsError as exc:
+        raise fail(exc) from None
+    failed = status[status["status"] == "failed"]
+    err_console.print(f"auto masks: {len(status) - len(failed)} ready, {len(failed)} failed "
+                      f"(status.csv in {outdir / 'auto_masks'})")
+    return resolved
+
+
+def _run(manifest: Path | Manifest, outdir: Path, settings: CohortSettings, executor: Executor) -> CohortResult:
     """List the manifest's problems, then run the cohort with a progress bar."""
     from radiogenomics.cohort import read_manifest, run_cohort, validate_manifest
 
     try:  # every manifest problem, before any work starts (run_cohort checks again and stops on fatal ones)
-        problems = validate_manifest(read_manifest(manifest), settings)
+        problems = validate_manifest(manifest if not isinstance(manifest, Path) else read_manifest(manifest),
+                                     settings)
     except RadiogenomicsError as exc:
         raise fail(exc) from None
     if problems and not any(p.case_id is None and p.kind != "empty_id" for p in problems) and not settings.strict:
@@ -98,8 +126,15 @@ def extract_cohort(
         Path | None, typer.Option("--settings", help="Cohort settings file (YAML/JSON); options above override it.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop on any manifest problem.")] = False,
+    mask: Annotated[
+        list[str] | None, typer.Option("--mask", help="COLUMN=auto:MODELDIR: predict that mask column with a "
+                                                      "'segment train' model (repeatable).")
+    ] = None,
 ) -> None:
     """Extract tumour and BAT features from CT and PET of every case of a manifest.
+
+    Mask cells (or --mask columns) of the form auto:MODELDIR are first predicted by that segmentation model
+    (OUTDIR/auto_masks, reused on re-runs).
 
     Writes OUTDIR/features.parquet and features.csv (one row per case), status.csv, failures.csv and
     provenance.json. Finished results are cached in OUTDIR/cache: run the same command again to resume.
@@ -117,7 +152,7 @@ def extract_cohort(
         raise fail(exc) from None
     with executor:
         settings = _settings(settings_file, preset_tumour, preset_bat, strict)
-        result = _run(manifest, outdir, settings, executor)
+        result = _run(_auto_masks(manifest, outdir, mask), outdir, settings, executor)
     seconds = time.perf_counter() - t0
 
     status = result.status

@@ -212,21 +212,6 @@ class ChannelStats:
         return ((x - mean) / sd).astype(np.float32)
 
 
-def _read_channel(path: Path, column: str) -> Image:
-    from radiogenomics.io import read_image
-
-    if path.is_dir():
-        from radiogenomics.io.dicom import read_dicom_series
-
-        if column == "pet":
-            from radiogenomics.io.suv import pet_to_suv
-
-            return pet_to_suv(read_dicom_series(path, modality="PT"))
-        modality = {"ct": "CT"}.get(column, "MR" if column.startswith("mri_") else None)
-        return read_dicom_series(path, modality=modality).image
-    return read_image(path)
-
-
 def _read_roi(path: Path, selector: str | None) -> Mask:
     from radiogenomics.io import read_mask
 
@@ -248,6 +233,7 @@ def load_case(manifest, row: int, settings: PreprocessSettings) -> tuple[list[Im
     :meth:`~radiogenomics.cohort.manifest.Manifest.mask_column`.
     """
     from radiogenomics.errors import ImageReadError
+    from radiogenomics.io.modality import read_modality_image
 
     missing = [c for c in settings.channels if c not in manifest.columns]
     if missing:
@@ -264,7 +250,7 @@ def load_case(manifest, row: int, settings: PreprocessSettings) -> tuple[list[Im
         path = manifest.path(row, c)
         if path is None:
             raise ImageReadError(f"empty {c} cell")
-        img = _read_channel(path, c)
+        img = read_modality_image(path, c)
         if c in settings.n4:
             img = n4_correct(img, shrink=settings.n4_shrink, iterations=settings.n4_iterations)
         images.append(img)

@@ -10,6 +10,7 @@ _LAZY = {
     "SuvScale": "suv", "body_surface_area": "suv", "lean_body_mass": "suv", "pet_to_suv": "suv",
     "suv_scale": "suv",
     "Segment": "seg", "read_seg": "seg", "segments_to_label_map": "seg",
+    "read_modality_image": "modality", "dicom_modality": "modality",
     "RoiInfo": "rtstruct", "list_rois": "rtstruct", "rasterise_polygons": "rtstruct", "read_rtstruct": "rtstruct",
 }
 

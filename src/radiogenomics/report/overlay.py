@@ -53,21 +53,13 @@ def pick_cases(manifest: Manifest, per_type: int, case_type: str | None, show_id
 
 
 def _load(manifest: Manifest, row: int) -> tuple[Image, Image | None, Mask | None]:
-    from radiogenomics.io import read_image, read_mask
+    from radiogenomics.io import read_mask, read_modality_image
 
     def image(column: str) -> Image | None:
         path = manifest.path(row, column)
         if path is None:
             return None
-        if path.is_dir():
-            from radiogenomics.io.dicom import read_dicom_series
-
-            if column == "pet":
-                from radiogenomics.io.suv import pet_to_suv
-
-                return pet_to_suv(read_dicom_series(path, modality="PT"))
-            return read_dicom_series(path, modality="CT").image
-        return read_image(path)
+        return read_modality_image(path, column)
 
     ct = image("ct")
     assert ct is not None

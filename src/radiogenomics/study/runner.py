@@ -176,9 +176,14 @@ class _Stages:
 
     def extract(self) -> list[Path]:
         from radiogenomics.cohort import run_cohort
+        from radiogenomics.segment.registry import resolve_auto_masks
 
         cohort = self.out / "cohort"
-        run_cohort(self.manifest_path(), cohort, self.s.extraction, workers=self.s.workers,
+        # ``auto:<modeldir>`` masks (data.masks, or manifest cells) are predicted first; cached per model
+        manifest, _ = resolve_auto_masks(self.manifest_path(), self.out / "auto_masks", self.s.data.masks,
+                                         progress=lambda d, t, _c: self.emit("extract", "step", done=d, total=t,
+                                                                             message="auto masks"))
+        run_cohort(manifest, cohort, self.s.extraction, workers=self.s.workers,
                    progress=lambda done, total, _case: self.emit("extract", "step", done=done, total=total))
         names = ("features.parquet", "features.csv", "status.csv", "failures.csv")
         for name in names:  # the study's top-level artefacts (DESIGN §2)

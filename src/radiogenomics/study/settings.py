@@ -51,15 +51,27 @@ class SyntheticData(_Settings):
 
 
 class DataSettings(_Settings):
-    """Where the cohort comes from: a manifest file, or a synthetic cohort."""
+    """Where the cohort comes from: a manifest file, or a synthetic cohort; optionally predicted masks.
+
+    ``masks`` maps a mask column to ``auto:<modeldir>`` (a ``radiogenomics segment train`` model folder,
+    relative to the study file): every case's mask of that column is then predicted by the model before
+    extraction (the "auto-mask" experiment), see :func:`radiogenomics.segment.resolve_auto_masks`.
+    """
 
     manifest: Path | None = None
     synthetic: SyntheticData | None = None
+    masks: dict[str, str] = Field(default_factory=dict, description="mask column -> 'auto:<modeldir>'")
 
     @model_validator(mode="after")
     def _one(self) -> DataSettings:
         if (self.manifest is None) == (self.synthetic is None):
             raise SettingsError("data needs exactly one of 'manifest' (a file) or 'synthetic' (generated cohort)")
+        for column, value in self.masks.items():
+            if not column.endswith("_mask") and "_mask_" not in column:
+                raise SettingsError(f"data.masks: {column!r} is not a mask column (<roi>_mask or "
+                                    "<roi>_mask_<modality>)")
+            if not value.startswith("auto:") or len(value) == len("auto:"):
+                raise SettingsError(f"data.masks.{column}: expected 'auto:<modeldir>', got {value!r}")
         return self
 
 
@@ -187,7 +199,7 @@ class StudySettings(_Settings):
         common = {"seed": self.seed, "targets": list(self.targets), "clinical": list(self.clinical)}
         parts: dict[str, Any] = {
             "data": {"data": self.data.model_dump(mode="json"), "seed": self.seed},
-            "extract": {"extraction": self.extraction.settings_hash()},
+            "extract": {"extraction": self.extraction.settings_hash(), "masks": dict(self.data.masks)},
             "stats": {**common, "stats": self.stats.model_dump(mode="json")},
             "models": {**common, "models": self.models.model_dump(mode="json")},
             "cluster": {**common, "cluster": self.cluster.model_dump(mode="json")},
@@ -205,6 +217,16 @@ class StudySettings(_Settings):
         if base is not None and isinstance(data.get("data"), Mapping) and data["data"].get("manifest"):
             manifest = Path(str(data["data"]["manifest"])).expanduser()
             data["data"] = {**data["data"], "manifest": manifest if manifest.is_absolute() else Path(base) / manifest}
+        section = data.get("data")
+        if base is not None and isinstance(section, Mapping) and isinstance(section.get("masks"), Mapping):
+            masks = {}
+            for column, value in data["data"]["masks"].items():
+                text = str(value)
+                if text.startswith("auto:") and len(text) > len("auto:"):
+                    folder = Path(text[len("auto:"):]).expanduser()
+                    text = "auto:" + str(folder if folder.is_absolute() else Path(base) / folder)
+                masks[column] = text
+            data["data"] = {**data["data"], "masks": masks}
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

@@ -1,0 +1,133 @@
+"""Commands ``segment train``, ``segment predict`` and ``segment evaluate`` (tumour segmentation)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.errors import RadiogenomicsError
+
+segment_app = typer.Typer(help="Tumour segmentation: nnU-Net v2 or MONAI Attention U-Net; Dice, HD95, by lesion size.",
+                          no_args_is_help=True)
+app.add_typer(segment_app, name="segment")
+
+
+def _progress_bar(label: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(f"[bold]{label}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+@segment_app.command()
+def train(
+    manifest: Annotated[Path, typer.Argument(help="Manifest with image columns (e.g. ct, pet) and the label column.")],
+    method: Annotated[str, typer.Option("--method", "-m", help="nnunet or attention-unet.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Model folder (MODELDIR).")],
+    config: Annotated[Path | None, typer.Option("--config", help="YAML/JSON settings of the method; the options "
+                                                                 "below override it.")] = None,
+    channels: Annotated[str | None, typer.Option(help="Comma-separated input channels, e.g. ct,pet.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs (per fold for nnU-Net).")] = None,
+    folds: Annotated[str | None, typer.Option(help="nnU-Net folds to train, e.g. 0,1,2,3,4.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed.")] = None,
+) -> None:
+    """Train a segmentation model on the labelled cases of MANIFEST and save it in MODELDIR."""
+    from radiogenomics.segment.registry import train_segmenter
+    from radiogenomics.segment.settings import Method, load_segment_settings
+
+    try:
+        kind = Method.parse(method)
+        settings = load_segment_settings(kind, config)
+        changes = {k: v for k, v in {
+            "channels": [c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+            "epochs": epochs, "device": device, "seed": seed,
+            "folds": [int(f) for f in folds.split(",") if f.strip()] if folds else None}.items() if v is not None}
+        if "folds" in changes and kind is not Method.nnunet:
+            raise typer.BadParameter("--folds is for --method nnunet", param_hint="--folds")
+        settings = settings.replace(**changes)
+        t0 = time.perf_counter()
+        with _progress_bar("train") as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(stage: str, epoch: int, n: int, loss: float, val: float) -> None:
+                bar.update(task, completed=epoch, total=n,
+                           description=f"{stage}: loss {loss:.3f}, validation Dice {val:.3f}")
+
+            model = train_segmenter(manifest, kind, out, settings, progress)
+        seconds = time.perf_counter() - t0
+        if kind is Method.nnunet:
+            for row in model.summary_:
+                console.print(f"  fold {row['fold']}: {row['epochs']} epochs, best EMA pseudo-Dice "
+                              f"{row['best_ema_pseudo_dice']:.3f} ({row['seconds']:.0f} s)")
+        else:
+            console.print(f"  best epoch {model.best_epoch_} of {len(model.history_)} (validation Dice "
+                          f"{model.history_[model.best_epoch_ - 1]['val_dice']:.3f})")
+        if (out / "failures.csv").is_file():
+            err_console.print(f"[yellow]some cases were left out[/] (see {out / 'failures.csv'})")
+        console.print(f"trained {kind.value} on {model.device_} in {seconds:.0f} s -> [bold]{out}[/]")
+    except (RadiogenomicsError, ValueError) as exc:
+        if isinstance(exc, typer.BadParameter):
+            raise
+        raise fail(exc) from exc
+
+
+@segment_app.command()
+def predict(
+    modeldir: Annotated[Path, typer.Argument(help="A model folder written by 'segment train'.")],
+    manifest: Annotated[Path, typer.Argument(help="Manifest of the cases to segment.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder of the predicted masks (MASKDIR).")],
+    device: Annotated[str | None, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Predict again cases already in MASKDIR.")] = False,
+) -> None:
+    """Write MASKDIR/<case_id>.nii.gz for every case of MANIFEST, and MASKDIR/status.csv."""
+    from radiogenomics.segment.registry import load_segmenter, predict_manifest
+
+    try:
+        load_segmenter(modeldir, device)  # checks the folder before any work
+        t0 = time.perf_counter()
+        with _progress_bar("predict") as bar:
+            task = bar.add_task("", total=None)
+            result = predict_manifest(modeldir, manifest, out, overwrite=overwrite,
+                                      progress=lambda d, t, c: bar.update(task, completed=d, total=t, description=c))
+        counts = result.status["status"].value_counts()
+        console.print(f"{int(counts.get('predicted', 0))} predicted, {int(counts.get('cached', 0))} kept, "
+                      f"{int(counts.get('failed', 0))} failed in {time.perf_counter() - t0:.1f} s -> [bold]{out}[/]")
+        for row in result.failures.itertuples():
+            err_console.print(f"  {row.case_id}: {row.error_type}: {row.error}")
+    except RadiogenomicsError as exc:
+        raise fail(exc) from exc
+
+
+@segment_app.command()
+def evaluate(
+    maskdir: Annotated[Path, typer.Argument(help="Folder of predicted masks ('segment predict' output).")],
+    manifest: Annotated[Path, typer.Argument(help="Manifest with the reference masks.")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder for cases.csv, lesions.csv, "
+                                                                 "by_size.csv (default: MASKDIR).")] = None,
+    mask_column: Annotated[str, typer.Option(help="Reference mask column.")] = "tumour_mask",
+    tolerance: Annotated[float, typer.Option(help="Surface-Dice tolerance, mm.")] = 2.0,
+    size_threshold: Annotated[float, typer.Option(help="Lesion diameter threshold of the size classes, mm.")] = 20.0,
+) -> None:
+    """Dice, IoU, HD95, surface Dice per case; lesion detection and Dice by lesion size (< / >= threshold)."""
+    from radiogenomics.segment.registry import evaluate_manifest
+
+    try:
+        ev = evaluate_manifest(maskdir, manifest, mask_column, tolerance, size_threshold)
+    except RadiogenomicsError as exc:
+        raise fail(exc) from exc
+    folder = out or maskdir
+    folder.mkdir(parents=True, exist_ok=True)
+    ev.cases.to_csv(folder / "cases.csv", index=False)
+    ev.lesions.to_csv(folder / "lesions.csv", index=False)
+    ev.by_size.to_csv(folder / "by_size.csv", index=False)
+    c = ev.cases
+    console.print(f"{len(c)} cases: Dice mean {c['dice'].mean():.3f} (median {c['dice'].median():.3f}), "
+                  f"IoU {c['iou'].mean():.3f}, HD95 median {c['hd95_mm'].median():.1f} mm, "
+                  f"surface Dice ({tolerance:g} mm) {c['surface_dice'].mean():.3f}")
+    console.print(ev.by_size.round(3).to_string(index=False))
+    console.print(f"cases.csv, lesions.csv, by_size.csv -> [bold]{folder}[/]")

@@ -1,0 +1,141 @@
+r"""Loading a manifest case as network input: channels on one reference grid, normalised, and its label.
+
+Every channel named in the settings is read from its manifest column (an image file, or a DICOM folder —
+PET converted to SUV) and resampled onto the grid of the reference modality (linear interpolation, 0 outside
+the channel's extent); the label (voxels > 0, or ``== n`` for a ``file#n`` cell) is resampled with nearest
+neighbour. Arrays are indexed ``[channel, z, y, x]``.
+
+Normalisation (:func:`normalise_channel`), per modality:
+
+- ``ct``: :math:`(\min(\max(HU, lo), hi) - lo) / (hi - lo) \cdot 2 - 1`, HU window ``[lo, hi]`` onto ``[-1, 1]``;
+- ``pet``: :math:`\min(\max(SUV, 0), SUV_{max}) / SUV_{scale}`;
+- anything else: :math:`(x - \bar{x}) / s_x` over the volume (1 when :math:`s_x = 0`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from radiogenomics.cohort.manifest import Manifest
+from radiogenomics.errors import InvalidMaskError
+from radiogenomics.image import Image, Mask
+from radiogenomics.preprocess.regrid import resample_to_reference
+from radiogenomics.segment.errors import SegmentationError
+
+__all__ = ["CaseVolumes", "load_case", "normalise_channel", "read_label", "read_modality"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaseVolumes:
+    """One case ready for a network.
+
+    Attributes
+    ----------
+    case_id
+        The manifest's case id.
+    reference
+        The reference image (its grid is the grid of ``channels`` and ``label``).
+    channels
+        float32 ``[channel, z, y, x]`` (normalised when loaded with ``normalise``).
+    label
+        uint8 ``[z, y, x]`` 0/1, or ``None`` when no label was asked for.
+    """
+
+    case_id: str
+    reference: Image
+    channels: np.ndarray
+    label: np.ndarray | None
+
+
+def read_modality(manifest: Manifest, row: int, modality: str) -> Image:
+    """The image of ``modality`` in ``row`` (a file, or a DICOM series folder; PET DICOM becomes SUV)."""
+    from radiogenomics.io.modality import read_modality_image
+
+    path = manifest.path(row, modality)
+    case_id = manifest.cell(row, "case_id")
+    if path is None:
+        raise SegmentationError(f"case {case_id!r}: the {modality!r} cell is empty (columns: {manifest.columns})")
+    return read_modality_image(path, modality)
+
+
+def read_label(manifest: Manifest, row: int, column: str) -> Mask:
+    """The 0/1 label of ``column`` in ``row`` (voxels > 0; ``== n`` for a ``file#n`` cell)."""
+    from radiogenomics.io import read_mask
+
+    path, selector = manifest.input(row, column)
+    case_id = manifest.cell(row, "case_id")
+    if path is None:
+        raise SegmentationError(f"case {case_id!r}: the label cell {column!r} is empty")
+    if str(manifest.cell(row, column)).startswith("auto:"):
+        raise SegmentationError(f"case {case_id!r}: {column!r} is 'auto:' (a predicted mask) and cannot be a label")
+    mask = read_mask(Path(path))
+    if selector is None:
+        return mask.with_array((mask.array > 0).astype(np.uint8))
+    if not selector.isdigit():
+        raise InvalidMaskError(f"{Path(path).name}#{selector}: a label map's selector is a label value")
+    return mask.with_array((mask.array == int(selector)).astype(np.uint8))
+
+
+def normalise_channel(
+    array: np.ndarray,
+    modality: str,
+    ct_window: tuple[float, float] = (-1000.0, 1000.0),
+    pet_scale_suv: float = 5.0,
+    pet_max_suv: float = 30.0,
+) -> np.ndarray:
+    """Normalised float32 copy of one channel (formulas in the module docstring)."""
+    x = np.asarray(array, dtype=np.float64)
+    if modality == "ct":
+        lo, hi = ct_window
+        out = (np.clip(x, lo, hi) - lo) / (hi - lo) * 2.0 - 1.0
+    elif modality == "pet":
+        out = np.clip(x, 0.0, pet_max_suv) / pet_scale_suv
+    else:
+        sd = float(x.std())
+        out = (x - float(x.mean())) / (sd if sd > 0 else 1.0)
+    return out.astype(np.float32)
+
+
+def load_case(
+    manifest: Manifest,
+    row: int,
+    channels: Sequence[str],
+    reference: str,
+    mask_column: str | None = None,
+    ct_window: tuple[float, float] = (-1000.0, 1000.0),
+    pet_scale_suv: float = 5.0,
+    pet_max_suv: float = 30.0,
+    normalise: bool = True,
+) -> CaseVolumes:
+    """Read row ``row``: the ``channels`` on the ``reference`` modality's grid (and the label of ``mask_column``).
+
+    With ``normalise=False`` the channels keep their values (HU, SUV, …) — what nnU-Net is given.
+    """
+    case_id = manifest.cell(row, "case_id")
+    missing = [c for c in channels if c not in manifest.columns]
+    if missing:
+        raise SegmentationError(f"manifest has no column(s) {missing} needed as channels; it has {manifest.columns}")
+    ref = read_modality(manifest, row, reference)
+    arrays = []
+    for modality in channels:
+        image = ref if modality == reference else resample_to_reference(read_modality(manifest, row, modality), ref)
+        values = image.array
+        if normalise:
+            values = normalise_channel(values, modality, ct_window, pet_scale_suv, pet_max_suv)
+        arrays.append(np.asarray(values, dtype=np.float32))
+    label = None
+    if mask_column is not None:
+        if mask_column not in manifest.columns:
+            raise SegmentationError(f"manifest has no label column {mask_column!r}; it has {manifest.columns}")
+        mask = resample_to_reference(read_label(manifest, row, mask_column), ref)
+        label = (np.asarray(mask.array) > 0).astype(np.uint8)
+    logger.debug("loaded case %s: channels %s on the %s grid %s", case_id, list(channels), reference,
+                 ref.array.shape)
+    return CaseVolumes(case_id, ref, np.stack(arrays), label)

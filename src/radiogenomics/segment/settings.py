@@ -1,0 +1,361 @@
+"""Settings of the segmentation methods: one frozen, validated object per method.
+
+Unknown keys fail with the closest valid name (:class:`~radiogenomics.errors.UnknownNameError`); sizes are
+given in ``(x, y, z)`` order like spacing everywhere in the package. :func:`load_segment_settings` reads a
+YAML/JSON mapping for the method named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import field_validator, model_validator
+
+from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.settings import _Settings, read_settings_file
+
+__all__ = [
+    "META_FILE",
+    "AttentionUNetSettings",
+    "Device",
+    "Method",
+    "NnUNetSettings",
+    "load_segment_settings",
+    "read_model_meta",
+]
+
+#: the file of a model folder that names its method and holds its settings
+META_FILE = "model.json"
+
+
+class Method(StrEnum):
+    """Segmentation methods (``--method`` of ``radiogenomics segment train``)."""
+
+    attention_unet = "attention-unet"
+    nnunet = "nnunet"
+
+    @classmethod
+    def parse(cls, value: Method | str) -> Method:
+        """The member named ``value`` (``_`` and ``-`` are equivalent); unknown names suggest the closest one."""
+        if isinstance(value, cls):
+            return value
+        text = str(value).strip().lower().replace("_", "-")
+        try:
+            return cls(text)
+        except ValueError:
+            raise UnknownNameError("segmentation method", str(value), [m.value for m in cls]) from None
+
+
+class Device(StrEnum):
+    """Where a network runs: ``auto`` picks CUDA when ``torch.cuda.is_available()``, else the CPU."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+    @classmethod
+    def parse(cls, value: Device | str) -> Device:
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise UnknownNameError("device", str(value), [m.value for m in cls]) from None
+
+
+def _modalities(value: Any) -> tuple[str, ...]:
+    items = (value,) if isinstance(value, str) else tuple(value)
+    out = tuple(str(v).strip().lower() for v in items)
+    if not out or any(not v for v in out):
+        raise SettingsError("channels must name at least one modality column (e.g. ['pet', 'ct'])")
+    if len(set(out)) != len(out):
+        raise SettingsError(f"channels repeat a modality: {list(out)}")
+    return out
+
+
+class _SegmentSettings(_Settings):
+    settings_name = "segmentation settings"
+    method: Method
+    channels: tuple[str, ...]
+    reference: str | None
+
+    @property
+    def reference_modality(self) -> str:
+        """The modality whose grid is used (``reference``, else ``ct`` if a channel, else the first channel)."""
+        if self.reference is not None:
+            return self.reference
+        return "ct" if "ct" in self.channels else self.channels[0]
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, value: Any) -> Method:
+        return Method.parse(value)
+
+    @field_validator("channels", mode="before", check_fields=False)
+    @classmethod
+    def _channels(cls, value: Any) -> tuple[str, ...]:
+        return _modalities(value)
+
+    @field_validator("device", mode="before", check_fields=False)
+    @classmethod
+    def _device(cls, value: Any) -> Device:
+        return Device.parse(value)
+
+
+class AttentionUNetSettings(_SegmentSettings):
+    """MONAI Attention U-Net trained on patches (:mod:`radiogenomics.segment.attention_unet`).
+
+    Attributes
+    ----------
+    channels
+        Manifest modality columns stacked as input channels, in this order (default PET, then CT). All are
+        brought onto the grid of ``reference`` (linear interpolation).
+    reference
+        Modality whose grid the network works on and the masks are written on; default ``ct`` when it is a
+        channel, else the first channel.
+    mask_column
+        Manifest column of the training labels (voxels > 0 are tumour).
+    features, strides
+        Channels per level of the U-Net and the down-sampling stride between levels (``len(features) - 1``).
+    patch_size
+        Training patch and sliding-window size, ``(x, y, z)`` voxels; each a multiple of the product of strides.
+    batch_size, epochs, iterations_per_epoch
+        Patches per step, epochs, and optimiser steps per epoch.
+    learning_rate, weight_decay
+        Adam optimiser.
+    foreground_fraction
+        Probability that a patch is centred on a random tumour voxel (else on a random voxel).
+    validation_fraction
+        Share of the training cases held out to pick the best epoch by mean validation Dice (0: last epoch).
+    overlap
+        Sliding-window overlap at inference (Gaussian blending).
+    sw_batch_size
+        Windows per forward pass at inference.
+    ct_window
+        CT normalisation: HU clipped to ``[lo, hi]`` and mapped linearly onto ``[-1, 1]``.
+    pet_scale_suv, pet_max_suv
+        PET normalisation: ``min(max(SUV, 0), pet_max_suv) / pet_scale_suv``. Other modalities are z-scored per
+        case (mean 0, SD 1 over the volume).
+    threshold
+        Foreground when its softmax probability is ≥ this.
+    seed
+        Seeds weight initialisation, patch sampling and the validation split.
+    device
+        ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
+    """
+
+    method: Method = Method.attention_unet
+    channels: tuple[str, ...] = ("pet", "ct")
+    reference: str | None = None
+    mask_column: str = "tumour_mask"
+    features: tuple[int, ...] = (16, 32, 64)
+    strides: tuple[int, ...] = (2, 2)
+    patch_size: tuple[int, int, int] = (48, 48, 16)
+    batch_size: int = 4
+    epochs: int = 30
+    iterations_per_epoch: int = 20
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-5
+    foreground_fraction: float = 0.5
+    validation_fraction: float = 0.2
+    overlap: float = 0.25
+    sw_batch_size: int = 4
+    ct_window: tuple[float, float] = (-1000.0, 1000.0)
+    pet_scale_suv: float = 5.0
+    pet_max_suv: float = 30.0
+    threshold: float = 0.5
+    seed: int = 0
+    device: Device = Device.auto
+
+    @model_validator(mode="after")
+    def _check(self) -> AttentionUNetSettings:
+        if self.method is not Method.attention_unet:
+            raise SettingsError(f"AttentionUNetSettings is for method 'attention-unet', not {self.method.value!r}")
+        if len(self.features) < 2 or any(f < 1 for f in self.features):
+            raise SettingsError(f"features needs at least two positive channel counts, got {self.features}")
+        if len(self.strides) != len(self.features) - 1 or any(s < 1 for s in self.strides):
+            raise SettingsError(f"strides needs {len(self.features) - 1} positive values (len(features) - 1), "
+                                f"got {self.strides}")
+        factor = 1
+        for s in self.strides:
+            factor *= s
+        if any(p < 1 or p % factor for p in self.patch_size):
+            raise SettingsError(f"patch_size {self.patch_size} must be positive multiples of {factor} "
+                                "(the product of strides)")
+        for name in ("batch_size", "epochs", "iterations_per_epoch", "sw_batch_size"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.foreground_fraction <= 1.0:
+            raise SettingsError(f"foreground_fraction must lie in [0, 1], got {self.foreground_fraction}")
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise SettingsError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
+        if not 0.0 <= self.overlap < 1.0:
+            raise SettingsError(f"overlap must lie in [0, 1), got {self.overlap}")
+        if not 0.0 < self.threshold < 1.0:
+            raise SettingsError(f"threshold must lie in (0, 1), got {self.threshold}")
+        if self.learning_rate <= 0 or self.weight_decay < 0:
+            raise SettingsError("learning_rate must be > 0 and weight_decay >= 0")
+        if self.ct_window[0] >= self.ct_window[1]:
+            raise SettingsError(f"ct_window must be (lo, hi) with lo < hi, got {self.ct_window}")
+        if self.pet_scale_suv <= 0 or self.pet_max_suv <= 0:
+            raise SettingsError("pet_scale_suv and pet_max_suv must be > 0")
+        if self.seed < 0:
+            raise SettingsError(f"seed must be >= 0, got {self.seed}")
+        if self.reference is not None and self.reference not in self.channels:
+            raise UnknownNameError("reference modality", self.reference, self.channels)
+        return self
+
+
+class NnUNetSettings(_SegmentSettings):
+    """nnU-Net v2 through its Python API (:mod:`radiogenomics.segment.nnunet`).
+
+    Attributes
+    ----------
+    channels
+        Modality columns in nnU-Net channel order (``_0000``, ``_0001``, …); default CT then PET. A channel
+        named ``ct`` gets nnU-Net's CT normalisation, every other channel its per-image z-score.
+    reference
+        Grid every channel and the label are resampled onto (default ``ct`` when a channel, else the first);
+        predicted masks are written on this grid.
+    mask_column
+        Manifest column of the labels.
+    dataset_id, dataset_name
+        nnU-Net dataset ``Dataset<id:03d>_<name>`` (inside the model's own nnU-Net folders).
+    configuration
+        nnU-Net configuration (``3d_fullres`` as the seed papers).
+    folds
+        Folds to train and ensemble at prediction (``0..n_splits-1``).
+    n_splits
+        Cross-validation folds written to ``splits_final.json`` (patient-wise, seeded).
+    epochs
+        Training epochs per fold (100 as seed 001; nnU-Net's default is 1000).
+    iterations_per_epoch, val_iterations_per_epoch
+        Training and validation mini-batches per epoch (nnU-Net: 250 and 50).
+    learning_rate
+        Initial learning rate of nnU-Net's SGD with polynomial decay (nnU-Net: 0.01).
+    checkpoint
+        Weights used for prediction: ``checkpoint_best.pth`` (epoch of the best exponential moving average of
+        the validation pseudo-Dice) or ``checkpoint_final.pth`` (last epoch).
+    tta
+        Test-time augmentation by mirroring along every axis nnU-Net allows, averaged with the fold ensemble.
+    tile_step_size
+        Sliding-window step as a fraction of the patch size (nnU-Net: 0.5).
+    processes
+        Worker processes of nnU-Net's fingerprinting and preprocessing.
+    augmentation_processes
+        Data-augmentation workers during training (``nnUNet_n_proc_DA``; 0 = in the training process).
+    keep_preprocessed
+        Keep nnU-Net's preprocessed arrays after training (they can be large; the raw dataset and the
+        training logs are always kept).
+    seed
+        Seeds the fold split and the training (torch, NumPy and Python RNGs, restored afterwards).
+    device
+        ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
+    """
+
+    method: Method = Method.nnunet
+    channels: tuple[str, ...] = ("ct", "pet")
+    reference: str | None = None
+    mask_column: str = "tumour_mask"
+    dataset_id: int = 501
+    dataset_name: str = "Radiogenomics"
+    configuration: str = "3d_fullres"
+    folds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    n_splits: int = 5
+    epochs: int = 100
+    iterations_per_epoch: int = 250
+    val_iterations_per_epoch: int = 50
+    learning_rate: float = 0.01
+    checkpoint: str = "checkpoint_best.pth"
+    tta: bool = True
+    tile_step_size: float = 0.5
+    processes: int = 1
+    augmentation_processes: int = 0
+    keep_preprocessed: bool = False
+    seed: int = 0
+    device: Device = Device.auto
+
+    @model_validator(mode="after")
+    def _check(self) -> NnUNetSettings:
+        if self.method is not Method.nnunet:
+            raise SettingsError(f"NnUNetSettings is for method 'nnunet', not {self.method.value!r}")
+        if not 1 <= self.dataset_id <= 999:
+            raise SettingsError(f"dataset_id must lie in 1..999, got {self.dataset_id}")
+        if not self.dataset_name.replace("_", "").isalnum():
+            raise SettingsError(f"dataset_name must be letters, digits and '_', got {self.dataset_name!r}")
+        valid_conf = ("2d", "3d_fullres", "3d_lowres")
+        if self.configuration not in valid_conf:
+            raise UnknownNameError("nnU-Net configuration", self.configuration, valid_conf)
+        for name in ("epochs", "iterations_per_epoch", "val_iterations_per_epoch", "processes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.n_splits < 2:
+            raise SettingsError(f"n_splits must be >= 2, got {self.n_splits}")
+        if not self.folds or any(not 0 <= f < self.n_splits for f in self.folds) or len(set(self.folds)) != len(
+                self.folds):
+            raise SettingsError(f"folds must be distinct values in 0..{self.n_splits - 1}, got {self.folds}")
+        if self.checkpoint not in ("checkpoint_best.pth", "checkpoint_final.pth"):
+            raise UnknownNameError("nnU-Net checkpoint", self.checkpoint,
+                                   ("checkpoint_best.pth", "checkpoint_final.pth"))
+        if not 0.0 < self.tile_step_size <= 1.0 or self.learning_rate <= 0:
+            raise SettingsError("tile_step_size must lie in (0, 1] and learning_rate be > 0")
+        if self.augmentation_processes < 0 or self.seed < 0:
+            raise SettingsError("augmentation_processes and seed must be >= 0")
+        if self.reference is not None and self.reference not in self.channels:
+            raise UnknownNameError("reference modality", self.reference, self.channels)
+        return self
+
+    @property
+    def dataset_folder(self) -> str:
+        """``Dataset<id:03d>_<name>``."""
+        return f"Dataset{self.dataset_id:03d}_{self.dataset_name}"
+
+
+_CLASSES: dict[Method, type[_SegmentSettings]] = {
+    Method.attention_unet: AttentionUNetSettings,
+    Method.nnunet: NnUNetSettings,
+}
+
+
+def read_model_meta(modeldir: str | Path, method: Method, device: Device | str | None = None
+                    ) -> tuple[dict[str, Any], AttentionUNetSettings | NnUNetSettings]:
+    """``model.json`` of a model folder of ``method`` and its settings (``device`` overriding the saved one)."""
+    import json
+
+    from radiogenomics.segment.errors import ModelDirError
+
+    path = Path(modeldir) / META_FILE
+    if not path.is_file():
+        raise ModelDirError(f"{path.parent} is not a model folder (no {META_FILE})")
+    try:
+        meta = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelDirError(f"{path} cannot be read: {exc}") from exc
+    if meta.get("method") != method.value:
+        raise ModelDirError(f"{path.parent} holds a {meta.get('method')!r} model, not {method.value!r}")
+    settings = _CLASSES[method].validate_dict(meta.get("settings", {}))
+    if device is not None:
+        settings = settings.replace(device=Device.parse(device))
+    return meta, settings  # type: ignore[return-value]
+
+
+def load_segment_settings(
+    method: Method | str, source: str | Path | Mapping[str, Any] | None = None
+) -> AttentionUNetSettings | NnUNetSettings:
+    """Settings of ``method`` from a YAML/JSON file or a mapping (defaults when ``source`` is ``None``)."""
+    kind = Method.parse(method)
+    data: Any = {}
+    if isinstance(source, str | Path):
+        data = read_settings_file(source, "segmentation settings file")
+    elif source is not None:
+        data = source
+    if not isinstance(data, Mapping):
+        raise SettingsError("segmentation settings must be a mapping of setting names to values")
+    data = dict(data)
+    given = data.pop("method", kind.value)
+    if Method.parse(given) is not kind:
+        raise SettingsError(f"settings are for method {given!r} but method {kind.value!r} was asked for")
+    return _CLASSES[kind].validate_dict({"method": kind, **data})  # type: ignore[return-value]

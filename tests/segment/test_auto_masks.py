@@ -1,0 +1,64 @@
+"""The "auto-mask" experiment: ``auto:<modeldir>`` masks are predicted and then extracted like manual ones."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from radiogenomics.cohort.manifest import read_manifest
+from radiogenomics.errors import SettingsError
+from radiogenomics.io import read_mask
+from radiogenomics.segment import SegmentationError, resolve_auto_masks
+from radiogenomics.segment.registry import model_fingerprint
+from tests.cohort.conftest import small_settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_auto_masks_replace_manual_masks_in_extraction(attention_model, seg_cohort, tmp_path) -> None:
+    from radiogenomics.cohort import run_cohort
+
+    model_dir, _ = attention_model
+    table = pd.read_csv(seg_cohort.test).iloc[:4].copy()
+    table.loc[2, "pet"] = "cases/none/pet.nii"  # this case cannot be segmented
+    manifest = read_manifest(table, base=seg_cohort.folder)
+    resolved, status = resolve_auto_masks(manifest, tmp_path / "auto", {"tumour_mask": f"auto:{model_dir}"})
+    assert status["status"].tolist() == ["predicted", "predicted", "failed", "predicted"]
+    folder = tmp_path / "auto" / model_fingerprint(model_dir)
+    for row in (0, 1, 3):
+        cell = resolved.cell(row, "tumour_mask")
+        assert cell.startswith(str(folder)) and read_mask(cell).array.any()
+    assert resolved.cell(2, "tumour_mask") == ""  # the cohort run reports this case
+    # a re-run predicts nothing again
+    _, again = resolve_auto_masks(manifest, tmp_path / "auto", {"tumour_mask": f"auto:{model_dir}"})
+    assert again["status"].tolist() == ["cached", "cached", "failed", "cached"]
+    # extraction on the predicted masks: cases with a mask give features; the failed one is reported
+    out = run_cohort(resolved, tmp_path / "cohort",
+                     small_settings(rois=["tumour"], extraction={"tumour": small_settings().extraction["tumour"]}),
+                     workers=1)
+    ok = out.status[out.status["status"] == "ok"]
+    assert sorted(set(ok["case_id"])) == sorted(table["case_id"].iloc[[0, 1, 3]])
+    assert table["case_id"].iloc[2] in set(out.failures["case_id"])
+
+
+def test_auto_cells_in_the_manifest_and_bad_values(attention_model, seg_cohort, tmp_path) -> None:
+    model_dir, _ = attention_model
+    table = pd.read_csv(seg_cohort.test).iloc[:2].copy()
+    table["tumour_mask"] = [f"auto:{model_dir}", table["tumour_mask"].iloc[1]]  # one predicted, one manual
+    resolved, status = resolve_auto_masks(read_manifest(table, base=seg_cohort.folder), tmp_path / "auto")
+    assert len(status) == 1 and status["status"].iloc[0] == "predicted"
+    assert resolved.cell(1, "tumour_mask") == table["tumour_mask"].iloc[1]
+    with pytest.raises(SegmentationError, match="auto:<modeldir>"):
+        resolve_auto_masks(read_manifest(table, base=seg_cohort.folder), tmp_path / "a", {"tumour_mask": "x"})
+
+
+def test_study_settings_accept_auto_masks(tmp_path) -> None:
+    from radiogenomics.study.settings import StudySettings
+
+    base = {"data": {"manifest": "m.csv", "masks": {"tumour_mask": "auto:models/nnunet"}}, "targets": ["TP53"]}
+    s = StudySettings.validate_dict(base, base=tmp_path)
+    assert s.data.masks == {"tumour_mask": f"auto:{tmp_path / 'models' / 'nnunet'}"}
+    assert s.stage_settings("extract")["masks"] == s.data.masks  # a different model re-runs extraction
+    for masks in ({"tumour": "auto:m"}, {"tumour_mask": "models/nnunet"}):
+        with pytest.raises(SettingsError):
+            StudySettings.validate_dict({**base, "data": {"manifest": "m.csv", "masks": masks}}, base=tmp_path)

@@ -62,3 +62,28 @@ def test_study_settings_accept_auto_masks(tmp_path) -> None:
     for masks in ({"tumour": "auto:m"}, {"tumour_mask": "models/nnunet"}):
         with pytest.raises(SettingsError):
             StudySettings.validate_dict({**base, "data": {"manifest": "m.csv", "masks": masks}}, base=tmp_path)
+
+
+def test_study_extracts_features_from_auto_masks(attention_model, seg_cohort, tmp_path) -> None:
+    """``data.masks: {tumour_mask: auto:<modeldir>}`` in a study: the extraction reads the predicted masks (the
+    tumour's shape VoxelVolume equals the predicted voxel count × 3 · 3 · 6 mm³)."""
+    from radiogenomics.study import StudySettings, run_study
+
+    model_dir, _ = attention_model
+    table = pd.read_csv(seg_cohort.test).iloc[:3].copy()
+    for col in ("ct", "pet", "tumour_mask"):
+        table[col] = [str(seg_cohort.folder / v) for v in table[col]]
+    table["TP53"] = [0, 1, 0]
+    table.to_csv(tmp_path / "manifest.csv", index=False)
+    settings = StudySettings.validate_dict({
+        "data": {"manifest": "manifest.csv", "masks": {"tumour_mask": f"auto:{model_dir}"}},
+        "workers": 1, "targets": ["TP53"],
+        "extraction": {"rois": ["tumour"], "modalities": ["ct"],
+                       "extraction": {"tumour": {"featureClass": {"shape": ["VoxelVolume"]}}}},
+    }, base=tmp_path)
+    run_study(settings, tmp_path / "out", stop_after="extract")
+    features = pd.read_parquet(tmp_path / "out" / "features.parquet").set_index("case_id")
+    status = pd.concat([pd.read_csv(p) for p in (tmp_path / "out" / "auto_masks").glob("*/status.csv")])
+    assert sorted(status["case_id"]) == sorted(table["case_id"]) and (status["status"] == "predicted").all()
+    for row in status.itertuples():
+        assert features.loc[row.case_id, "tumour_ct__original_shape_VoxelVolume"] == pytest.approx(row.voxels * 54.0)

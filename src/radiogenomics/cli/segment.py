@@ -40,15 +40,21 @@ def train(
     from radiogenomics.segment.registry import train_segmenter
     from radiogenomics.segment.settings import Method, load_segment_settings
 
+    fold_list = None
+    if folds:
+        try:
+            fold_list = [int(f) for f in folds.split(",") if f.strip()]
+        except ValueError:
+            raise typer.BadParameter(f"expected comma-separated integers, got {folds!r}",
+                                     param_hint="--folds") from None
     try:
         kind = Method.parse(method)
+        if fold_list is not None and kind is not Method.nnunet:
+            raise typer.BadParameter("--folds is for --method nnunet", param_hint="--folds")
         settings = load_segment_settings(kind, config)
         changes = {k: v for k, v in {
             "channels": [c.strip() for c in channels.split(",") if c.strip()] if channels else None,
-            "epochs": epochs, "device": device, "seed": seed,
-            "folds": [int(f) for f in folds.split(",") if f.strip()] if folds else None}.items() if v is not None}
-        if "folds" in changes and kind is not Method.nnunet:
-            raise typer.BadParameter("--folds is for --method nnunet", param_hint="--folds")
+            "epochs": epochs, "device": device, "seed": seed, "folds": fold_list}.items() if v is not None}
         settings = settings.replace(**changes)
         t0 = time.perf_counter()
         with _progress_bar("train") as bar:
@@ -70,9 +76,7 @@ def train(
         if (out / "failures.csv").is_file():
             err_console.print(f"[yellow]some cases were left out[/] (see {out / 'failures.csv'})")
         console.print(f"trained {kind.value} on {model.device_} in {seconds:.0f} s -> [bold]{out}[/]")
-    except (RadiogenomicsError, ValueError) as exc:
-        if isinstance(exc, typer.BadParameter):
-            raise
+    except RadiogenomicsError as exc:
         raise fail(exc) from exc
 
 

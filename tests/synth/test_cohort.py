@@ -385,3 +385,18 @@ def test_cli_synth(tmp_path: Path) -> None:
     assert read_image(out / manifest.ct[0]).spacing == GRIDS["small"].ct_spacing
     bad = runner.invoke(app, ["synth", str(tmp_path / "x"), "--size", "huge"])
     assert bad.exit_code == 2
+
+
+def test_a_manifest_image_cell_reads_the_same_from_dicom_and_nifti(written: Path) -> None:
+    """``io.modality.read_modality_image``: a DICOM folder (PET converted to SUV from its tags) gives the
+    NIfTI file's volume; the DICOM type follows the column (``pet`` → PT, ``ct`` → CT, ``mri_*`` → MR)."""
+    from radiogenomics.io.modality import dicom_modality, read_modality_image
+
+    nifti = pd.read_csv(written / "manifest.csv").iloc[0]
+    dicom = pd.read_csv(written / "manifest_dicom.csv").iloc[0]
+    for column, atol in (("ct", 0.0), ("pet", 1e-3)):
+        a = read_modality_image(written / nifti[column], column)
+        b = read_modality_image(written / dicom[column], column)
+        assert a.geometry.size == b.geometry.size
+        np.testing.assert_allclose(b.array, a.array, rtol=1e-4, atol=atol)
+    assert [dicom_modality(m) for m in ("pet", "ct", "mri_t2", "dwi")] == ["PT", "CT", "MR", None]

@@ -322,17 +322,14 @@ class _Case:
 
     def _read_dicom(self, path: Path, modality: str) -> Any:
         from radiogenomics.io.dicom import read_dicom_series
+        from radiogenomics.io.modality import dicom_modality
 
-        if modality == "pet":
+        if modality == "pet":  # as io.modality.read_modality_image, with SUV errors reported as the 'suv' stage
+            from radiogenomics.io.suv import pet_to_suv
+
             volume = read_dicom_series(path, modality="PT")
-            try:
-                from radiogenomics.io.suv import pet_to_suv
-
-                return _stage("suv", lambda: pet_to_suv(volume))
-            except ImportError as exc:  # pragma: no cover - io.suv ships with io.dicom
-                raise _StageError("suv", exc) from None
-        dicom_modality = {"ct": "CT"}.get(modality, "MR" if modality.startswith("mri_") else None)
-        return read_dicom_series(path, modality=dicom_modality).image
+            return _stage("suv", lambda: pet_to_suv(volume))
+        return read_dicom_series(path, modality=dicom_modality(modality)).image
 
     def native_mask(self, column: str, grid: str) -> Any:
         """The mask in ``column``, checked against (and snapped onto) the native grid of ``grid``."""

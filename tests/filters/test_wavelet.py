@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -182,20 +181,15 @@ def test_features_match_pyradiomics(pyradiomics_data: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["lung1", "lung2"])
-def test_fast_and_small(pyradiomics_data: Path, case: str) -> None:
-    """The 8 sub-bands of the paper preset cost milliseconds and little memory (box-sized arrays)."""
+def test_small(pyradiomics_data: Path, case: str) -> None:
+    """The 8 sub-bands of the paper preset need little memory (box-sized arrays); their speed is measured by
+    benchmarks/bench_kernels.py."""
     s = _paper_wavelet()
     image, roi, _, bbox = prepare(_as_image(pyradiomics_data / f"{case}_image.nrrd"),
                                   _as_mask(pyradiomics_data / f"{case}_label.nrrd", 0), s)
     settings = s.for_image_type("Wavelet")
-    list(wavelet.apply(image, roi, bbox, settings))
-    best = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        out = list(wavelet.apply(image, roi, bbox, settings))
-        best = min(best, time.perf_counter() - t0)
+    out = list(wavelet.apply(image, roi, bbox, settings))
     assert [n for n, _ in out] == NAMES_3D
-    assert best < 0.15, f"{best:.3f} s"
     tracemalloc.start()
     try:
         list(wavelet.apply(image, roi, bbox, settings))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -321,13 +320,12 @@ def test_no_per_feature_scipy_calls(monkeypatch: pytest.MonkeyPatch) -> None:
         compare_groups(df, None, group, test)
 
 
-def test_speed_300_by_7124() -> None:
+def test_wide_table_300_by_7124() -> None:
+    """The paper's table size (its speed: benchmarks/bench_stats.py)."""
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(300, 7124)), columns=[f"f{i}" for i in range(7124)])
     df["g"] = rng.integers(0, 2, 300)
-    t0 = time.perf_counter()
     res = compare_groups(df, None, "g", "auto")
-    assert time.perf_counter() - t0 < 5.0
     assert len(res) == 7124 and res["p_fdr"].notna().all()
 
 

@@ -46,6 +46,16 @@ def test_clear_errors(seg_cohort, tmp_path) -> None:
     res = runner.invoke(app, ["segment", "train", str(seg_cohort.train), "--method", "attention-unet", "-o",
                               str(tmp_path / "m"), "--folds", "0,1"])
     assert res.exit_code == 2 and "--folds is for --method nnunet" in res.output
+    # the settings file and the options are validated together: --folds fits n_splits of the file
+    config = tmp_path / "nn.yaml"
+    config.write_text("n_splits: 2\n")
+    res = runner.invoke(app, ["segment", "train", str(seg_cohort.train), "--method", "nnunet", "-o",
+                              str(tmp_path / "m"), "--config", str(config), "--folds", "0,2"])
+    assert res.exit_code == 2 and "folds must be distinct values in 0..1, got (0, 2)" in res.output
+    config.write_text("n_splits: 2\nepoch: 3\n")
+    res = runner.invoke(app, ["segment", "train", str(seg_cohort.train), "--method", "nnunet", "-o",
+                              str(tmp_path / "m"), "--config", str(config)])
+    assert res.exit_code == 2 and "Did you mean 'epochs'" in res.output
     res = runner.invoke(app, ["segment", "predict", str(tmp_path), str(seg_cohort.test), "-o", str(tmp_path / "x")])
     assert res.exit_code == 2 and "no model.json" in res.output
     res = runner.invoke(app, ["segment", "evaluate", str(tmp_path / "none"), str(seg_cohort.test)])

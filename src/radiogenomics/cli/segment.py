@@ -39,6 +39,7 @@ def train(
     """Train a segmentation model on the labelled cases of MANIFEST and save it in MODELDIR."""
     from radiogenomics.segment.registry import train_segmenter
     from radiogenomics.segment.settings import Method, load_segment_settings
+    from radiogenomics.settings import read_settings_file
 
     fold_list = None
     if folds:
@@ -51,11 +52,11 @@ def train(
         kind = Method.parse(method)
         if fold_list is not None and kind is not Method.nnunet:
             raise typer.BadParameter("--folds is for --method nnunet", param_hint="--folds")
-        settings = load_segment_settings(kind, config)
-        changes = {k: v for k, v in {
+        data = dict(read_settings_file(config, "segmentation settings file")) if config is not None else {}
+        data.update({k: v for k, v in {
             "channels": [c.strip() for c in channels.split(",") if c.strip()] if channels else None,
-            "epochs": epochs, "device": device, "seed": seed, "folds": fold_list}.items() if v is not None}
-        settings = settings.replace(**changes)
+            "epochs": epochs, "device": device, "seed": seed, "folds": fold_list}.items() if v is not None})
+        settings = load_segment_settings(kind, data)  # file and options validated together
         t0 = time.perf_counter()
         with _progress_bar("train") as bar:
             task = bar.add_task("", total=None)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SECTIONS = ("cohort", "data", "extraction", "statistics", "models", "clustering", "failures", "provenance")
+SECTIONS = ("cohort", "data", "extraction", "statistics", "models", "cnn", "clustering", "failures", "provenance")
 
 
 def _html(tiny_study) -> str:
@@ -38,6 +38,8 @@ def test_report_has_every_section_with_content(tiny_study) -> None:
         assert "chosen number of clusters k = <b>" in html
     assert "No case failed." in html
     assert settings.settings_hash() in html
+    cnn = html[html.index('<section id="cnn">'):html.index('<section id="clustering">')]
+    assert "resnet10" in cnn and "lasso" in cnn and "DeLong" in cnn  # the CNN beside a radiomics model
 
 
 def test_report_shows_no_case_ids_unless_asked(tiny_study) -> None:

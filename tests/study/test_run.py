@@ -27,12 +27,18 @@ def test_every_stage_ran_and_wrote_its_artefacts(tiny_study) -> None:
     features = pd.read_parquet(out / "features.parquet")
     assert len(features) == 30 and any(c.startswith("tumour_pet__") for c in features.columns)
     for path in ("failures.csv", "status.csv", "stats/TP53/compare_groups.parquet",
-                 "stats/TP53/figures/volcano_grid.png", "models/TP53/metrics.json", "report.html",
+                 "stats/TP53/figures/volcano_grid.png", "models/TP53/metrics.json", "cnn/TP53/metrics.json",
+                 "cnn/TP53/delong.json", "report.html",
                  "provenance.json", "data/manifest.csv",
                  *(["cluster/cluster.json"] if settings.cluster.enabled else [])):
         assert (out / path).is_file(), path
     records = json.loads((out / "models" / "TP53" / "metrics.json").read_text())
     assert {r["source"] for r in records} >= {"tumour_ct", "tumour_pet", "fused", "clinical"}
+    # the CNN and the radiomics models it is compared with share one table (same splits and metrics)
+    cnn = pd.DataFrame(json.loads((out / "cnn" / "TP53" / "metrics.json").read_text()))
+    assert {"resnet10", "lasso"} <= set(cnn["model"])
+    per_model = cnn.groupby(["model", "source"]).size()
+    assert per_model.nunique() == 1  # every model has every metric for every split
 
 
 def test_progress_events_name_every_stage(tiny_study) -> None:

@@ -82,6 +82,6 @@ def test_stage_settings_separate_the_stages() -> None:
     a = StudySettings.validate_dict(TINY)
     b = StudySettings.validate_dict({**TINY, "stats": {**TINY["stats"], "fdr": 0.1}})
     assert a.stage_settings("stats") != b.stage_settings("stats")
-    for stage in ("data", "extract", "models", "cluster"):
+    for stage in ("data", "extract", "models", "cnn", "cluster"):
         assert a.stage_settings(stage) == b.stage_settings(stage)
     assert a.settings_hash() != b.settings_hash()

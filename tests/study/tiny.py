@@ -1,5 +1,5 @@
-"""A tiny study (synthetic 'tiny' cohort, first-order + GLCM, LASSO, clustering); run once per session by the
-``tiny_study`` fixture of tests/conftest.py."""
+"""A tiny study (synthetic 'tiny' cohort, first-order + GLCM, LASSO, a CPU-sized CNN beside LASSO, clustering);
+run once per session by the ``tiny_study`` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ TINY: dict[str, Any] = {
     "stats": {"by": "cancer_type", "heatmap_top": 10, "table1_by": "TP53",
               "table1_vars": ["age", "grade", "cancer_type"]},
     "models": {"models": ["lasso"], "folds": 3, "n_boot": 100, "k": 10},
+    "cnn": {"enabled": True, "compare": ["lasso"], "folds": 3, "n_boot": 100,
+            "settings": {"preprocess": {"channels": ["pet", "ct"], "size": [16, 16, 16]},
+                         "train": {"arch": "resnet10", "width": 0.25, "max_epochs": 2, "patience": 2,
+                                   "batch_size": 8, "device": "cpu"}}},
     "cluster": {"embedding": "features", "k_max": 5, "n_boot": 5, "annotate": ["cancer_type"]},
     "report": {"overlay_cases": 1, "case_type": "cancer_type"},
 }

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from radiogenomics.study import StudySettings
 
 _TITLES = {"data": "synthetic cohort", "extract": "feature extraction", "stats": "statistics",
-           "models": "mutation prediction", "cluster": "clustering", "report": "report"}
+           "models": "mutation prediction", "cnn": "3D CNN", "cluster": "clustering", "report": "report"}
 
 
 def _run(settings: StudySettings, out: Path) -> None:

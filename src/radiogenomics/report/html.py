@@ -1,10 +1,12 @@
 """The study report: one self-contained ``report.html`` built from a study folder's artefacts.
 
 :func:`write_report` reads only files (``features.parquet``, ``status.csv``, ``failures.csv``,
-``stats/<target>/``, ``models/<target>/``, ``cluster/``, ``cohort/provenance.json``) and renders the
+``stats/<target>/``, ``models/<target>/``, ``cnn/<target>/``, ``cluster/``, ``cohort/provenance.json``) and
+renders the
 Jinja2 template ``templates/report.html.j2``. Every figure is inlined as a base64 ``data:`` URI, the
 style sheet is inline, and nothing is loaded from the network, so the file can be mailed, archived
-and printed. A section whose stage did not run says so instead of being left out.
+and printed. A section whose stage did not run says so instead of being left out (the CNN section, off by
+default, appears when its stage is enabled).
 """
 
 from __future__ import annotations
@@ -180,10 +182,11 @@ def _ci_text(v: Any, lo: Any, hi: Any) -> str:
     return f"{_fmt(v)} [{_fmt(max(0.0, lo))}, {_fmt(min(1.0, hi))}]" if ok else _fmt(v)
 
 
-def _models(out: Path, s: StudySettings) -> list[dict[str, Any]]:
+def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Metrics, DeLong tests and figures of the model runs in ``root/<target>/`` (``models`` or ``cnn`` stage)."""
     result = []
-    for t in s.targets:
-        folder = out / "models" / t
+    for t in targets:
+        folder = root / t
         records = _read_json(folder / "metrics.json")
         if not records:
             continue
@@ -321,12 +324,13 @@ def write_report(
         "data": _data(out, settings, Path(manifest) if manifest is not None else None),
         "extraction": _extraction(out, settings, features),
         "stats": _stats(out, settings),
-        "models": _models(out, settings),
+        "models": _models(out / "models", settings.targets),
+        "cnn": _models(out / "cnn", settings.targets),
         "cluster": _cluster(out, settings.targets),
         "failures": _failures(out, settings.report.show_case_ids, features),
         "provenance": _provenance(out, settings, stages or {}),
         "enabled": {"stats": settings.stats.enabled, "models": settings.models.enabled,
-                    "cluster": settings.cluster.enabled},
+                    "cnn": settings.cnn.enabled, "cluster": settings.cluster.enabled},
     }
     env = Environment(loader=PackageLoader("radiogenomics.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)

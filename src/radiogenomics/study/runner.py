@@ -8,6 +8,7 @@ Stages and their artefacts (DESIGN §2), each reading the previous stage's files
             ``status.csv``, ``cohort/`` (cache and cohort provenance)
 ``stats``   per target :func:`~radiogenomics.stats.run.run_stats` → ``OUTDIR/stats/<target>/``
 ``models``  per target :func:`~radiogenomics.models.run_models` → ``OUTDIR/models/<target>/``
+``cnn``     per target :func:`~radiogenomics.cnn.run_cnn` (off by default) → ``OUTDIR/cnn/<target>/``
 ``cluster`` :func:`~radiogenomics.cluster.run_clustering` → ``OUTDIR/cluster/``
 ``report``  :func:`~radiogenomics.report.write_report` → ``OUTDIR/report.html``
 ==========  ===============================================================================
@@ -46,7 +47,7 @@ __all__ = ["STAGES", "StageError", "StageEvent", "StudyResult", "run_study"]
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = ("data", "extract", "stats", "models", "cluster", "report")
+STAGES: tuple[str, ...] = ("data", "extract", "stats", "models", "cnn", "cluster", "report")
 
 
 class StageError(RadiogenomicsError):
@@ -174,15 +175,20 @@ class _Stages:
                     progress=lambda done, total: self.emit("data", "step", done=done, total=total))
         return [folder / "manifest.csv", folder / "truth.json"]
 
-    def extract(self) -> list[Path]:
-        from radiogenomics.cohort import run_cohort
+    def resolved_manifest(self, stage: str) -> Any:
+        """The manifest with ``auto:<modeldir>`` masks (data.masks, or cells) predicted; cached per model."""
         from radiogenomics.segment.registry import resolve_auto_masks
 
-        cohort = self.out / "cohort"
-        # ``auto:<modeldir>`` masks (data.masks, or manifest cells) are predicted first; cached per model
         manifest, _ = resolve_auto_masks(self.manifest_path(), self.out / "auto_masks", self.s.data.masks,
-                                         progress=lambda d, t, _c: self.emit("extract", "step", done=d, total=t,
+                                         progress=lambda d, t, _c: self.emit(stage, "step", done=d, total=t,
                                                                              message="auto masks"))
+        return manifest
+
+    def extract(self) -> list[Path]:
+        from radiogenomics.cohort import run_cohort
+
+        cohort = self.out / "cohort"
+        manifest = self.resolved_manifest("extract")
         run_cohort(manifest, cohort, self.s.extraction, workers=self.s.workers,
                    progress=lambda done, total, _case: self.emit("extract", "step", done=done, total=total))
         names = ("features.parquet", "features.csv", "status.csv", "failures.csv")
@@ -228,6 +234,28 @@ class _Stages:
                                       transformer_params=ms.transformer or None)
             folder = self.out / "models" / target
             write_outputs(result, folder, meta)
+            written.append(folder)
+        return written
+
+    def cnn(self) -> list[Path]:
+        from radiogenomics.cnn import run_cnn, write_cnn_outputs
+        from radiogenomics.models import Protocol
+
+        cs = self.s.cnn
+        settings = cs.cnn_settings(self.s.seed)
+        manifest = self.resolved_manifest("cnn")  # the masks the features were extracted from
+        df = self.features()
+        feats = df[["case_id", *(c for c in df.columns if "__" in str(c))]] if cs.compare else None
+        written: list[Path] = []
+        for i, target in enumerate(self.s.targets):
+            self.emit("cnn", "step", done=i, total=len(self.s.targets), message=target)
+            protocol = Protocol(kind=cs.protocol, n_folds=cs.folds, seed=self.s.seed, test_size=cs.test_size,
+                                n_boot=cs.n_boot)
+            result, meta, failures = run_cnn(manifest, target, settings, self.out / "cnn" / "cache", protocol,
+                                             features=feats, models=cs.compare)
+            folder = self.out / "cnn" / target
+            write_cnn_outputs(result, folder, meta)
+            failures.to_csv(folder / "failures.csv", index=False)
             written.append(folder)
         return written
 
@@ -324,6 +352,7 @@ def run_study(
         ("extract", [], st.extract, True, True),
         ("stats", [features], st.stats, False, s.stats.enabled),
         ("models", [features], st.models, False, s.models.enabled),
+        ("cnn", [features], st.cnn, False, s.cnn.enabled),
         ("cluster", [features], st.cluster, False, s.cluster.enabled),
         ("report", [], st.report, True, s.report.enabled),
     ]

@@ -12,8 +12,9 @@ closest valid name, and every value is validated before any work starts):
     :class:`~radiogenomics.cohort.CohortSettings` (ROIs, modalities, presets, BAT rule), and ``workers``.
 ``targets``, ``clinical``
     Binary target columns (e.g. ``TP53``) and clinical covariates used by the models.
-``stats``, ``models``, ``cluster``, ``report``
-    :class:`StatsStage`, :class:`ModelStage`, :class:`ClusterStage`, :class:`ReportStage`.
+``stats``, ``models``, ``cnn``, ``cluster``, ``report``
+    :class:`StatsStage`, :class:`ModelStage`, :class:`CnnStage` (off by default), :class:`ClusterStage`,
+    :class:`ReportStage`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from radiogenomics.settings import _Settings, raise_settings_error, read_setting
 
 __all__ = [
     "ClusterStage",
+    "CnnStage",
     "DataSettings",
     "ModelStage",
     "ReportStage",
@@ -130,6 +132,51 @@ class ModelStage(_Settings):
         return value
 
 
+class CnnStage(_Settings):
+    """3D CNN classifiers on the images beside radiomics models (:func:`radiogenomics.cnn.run_cnn`); off by default.
+
+    ``settings`` holds the CNN settings (sections ``preprocess`` and ``train``, see docs/cnn.md; validated with
+    the study file); its training seed defaults to the study's seed. ``compare`` names the radiomics models
+    evaluated on the same cases, splits and seeds (DeLong tests against the CNN); ``protocol``, ``folds``,
+    ``test_size`` and ``n_boot`` are those of :class:`~radiogenomics.models.Protocol`.
+    """
+
+    enabled: bool = False
+    settings: dict[str, Any] = Field(default_factory=dict, description="CNN settings: preprocess and train")
+    compare: tuple[str, ...] = ("lasso",)
+    protocol: Literal["holdout_cv", "kfold"] = "holdout_cv"
+    folds: int = Field(5, ge=2)
+    test_size: float = Field(0.2, gt=0, lt=1)
+    n_boot: int = Field(1000, ge=0)
+
+    @field_validator("settings")
+    @classmethod
+    def _cnn_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from radiogenomics.cnn.settings import load_cnn_settings
+
+        load_cnn_settings(value)  # unknown keys fail with the closest valid name
+        return value
+
+    @field_validator("compare")
+    @classmethod
+    def _compare(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from radiogenomics.errors import UnknownNameError
+
+        for name in value:
+            if name not in _MODELS:
+                raise UnknownNameError("model", name, _MODELS)
+        return value
+
+    def cnn_settings(self, seed: int) -> Any:
+        """The validated :class:`~radiogenomics.cnn.CNNSettings` (training seed ``seed`` unless set)."""
+        from radiogenomics.cnn.settings import load_cnn_settings
+
+        s = load_cnn_settings(self.settings)
+        if "seed" not in (self.settings.get("train") or {}):
+            s = s.replace(train=s.train.replace(seed=seed))
+        return s
+
+
 class ClusterStage(_Settings):
     """Deep-feature clustering (:func:`radiogenomics.cluster.run_clustering`)."""
 
@@ -170,6 +217,7 @@ class StudySettings(_Settings):
     clinical: tuple[str, ...] = ()
     stats: StatsStage = Field(default_factory=StatsStage)
     models: ModelStage = Field(default_factory=ModelStage)
+    cnn: CnnStage = Field(default_factory=CnnStage)
     cluster: ClusterStage = Field(default_factory=ClusterStage)
     report: ReportStage = Field(default_factory=ReportStage)
 
@@ -202,6 +250,7 @@ class StudySettings(_Settings):
             "extract": {"extraction": self.extraction.settings_hash(), "masks": dict(self.data.masks)},
             "stats": {**common, "stats": self.stats.model_dump(mode="json")},
             "models": {**common, "models": self.models.model_dump(mode="json")},
+            "cnn": {**common, "cnn": self.cnn.model_dump(mode="json"), "masks": dict(self.data.masks)},
             "cluster": {**common, "cluster": self.cluster.model_dump(mode="json")},
             "report": {"name": self.name, "report": self.report.model_dump(mode="json")},
         }

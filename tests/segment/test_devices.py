@@ -57,6 +57,7 @@ def test_auto_trains_on_cpu_without_cuda_and_is_deterministic(monkeypatch, tmp_p
 
 
 def test_bad_inputs_raise_typed_errors(tmp_path) -> None:
+    from radiogenomics.errors import NonFiniteVoxelError
     from radiogenomics.segment import ModelDirError, load_segmenter
 
     settings = AttentionUNetSettings(channels=("pet",), features=(4, 8), strides=(2,), patch_size=(16, 16, 8),
@@ -68,6 +69,13 @@ def test_bad_inputs_raise_typed_errors(tmp_path) -> None:
         AttentionUNetSegmenter(settings).fit(images, [np.zeros_like(lab) for lab in labels])
     with pytest.raises(SegmentationError, match="not trained"):
         AttentionUNetSegmenter(settings).predict(images[0])
+    bad = images[0].copy()
+    bad[0, 1, 1, 1] = np.inf
+    with pytest.raises(NonFiniteVoxelError):
+        AttentionUNetSegmenter(settings).fit([bad, images[1]], labels)
+    model = AttentionUNetSegmenter(settings).fit(images, labels)
+    with pytest.raises(NonFiniteVoxelError, match="NaN or infinite"):
+        model.predict(bad)
     with pytest.raises(ModelDirError, match=r"no model\.json"):
         load_segmenter(tmp_path)
 

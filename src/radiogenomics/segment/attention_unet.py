@@ -37,6 +37,7 @@ import numpy as np
 
 from radiogenomics import __version__
 from radiogenomics.cohort.manifest import Manifest
+from radiogenomics.errors import NonFiniteVoxelError
 from radiogenomics.image import Mask
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
 from radiogenomics.segment.settings import META_FILE, AttentionUNetSettings, Device, Method
@@ -129,6 +130,8 @@ class AttentionUNetSegmenter:
             if img.ndim != 4 or img.shape[0] != n_ch or lab.shape != img.shape[1:]:
                 raise SegmentationError(f"case {i}: image {img.shape} / label {lab.shape} do not fit "
                                         f"[{n_ch}, z, y, x] / [z, y, x]")
+            if not np.isfinite(img).all():
+                raise NonFiniteVoxelError(f"case {i}: image holds NaN or infinite voxels")
         rng = np.random.default_rng(s.seed)
         order = rng.permutation(len(images))
         n_val = round(s.validation_fraction * len(images)) if len(images) > 1 else 0
@@ -234,6 +237,9 @@ class AttentionUNetSegmenter:
         image = np.asarray(image, dtype=np.float32)
         if image.ndim != 4 or image.shape[0] != self.n_channels_:
             raise SegmentationError(f"image must be [{self.n_channels_}, z, y, x], got {image.shape}")
+        if not np.isfinite(image).all():
+            raise NonFiniteVoxelError("image holds NaN or infinite voxels; a network would turn them into a silent "
+                                      "empty mask")
         net = self.network_
         was_training = net.training
         net.eval()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from radiogenomics.cohort.manifest import Manifest
-from radiogenomics.errors import InvalidMaskError
+from radiogenomics.errors import InvalidMaskError, NonFiniteVoxelError
 from radiogenomics.image import Image, Mask
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.errors import SegmentationError
@@ -127,6 +127,10 @@ def load_case(
     for modality in channels:
         image = ref if modality == reference else resample_to_reference(read_modality(manifest, row, modality), ref)
         values = image.array
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        if bad:
+            raise NonFiniteVoxelError(f"case {case_id!r}: the {modality!r} channel has {bad} NaN or infinite voxel(s) "
+                                      f"on the {reference} grid; a network would turn them into a silent empty mask")
         if normalise:
             values = normalise_channel(values, modality, ct_window, pet_scale_suv, pet_max_suv)
         arrays.append(np.asarray(values, dtype=np.float32))

@@ -52,6 +52,11 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def split_list(text: str | None) -> list[str]:
+    """The items of a comma-separated option (``"a, b,,c"`` → ``["a", "b", "c"]``; ``None`` → ``[]``)."""
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli import app, console, err_console, fail, split_list
 from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
 
@@ -21,7 +21,7 @@ def _split(values: list[str] | None) -> list[str]:
     """Repeatable options that may also hold comma-separated lists."""
     out: list[str] = []
     for v in values or []:
-        out += [t.strip() for t in v.split(",") if t.strip()]
+        out += split_list(v)
     return list(dict.fromkeys(out))
 
 

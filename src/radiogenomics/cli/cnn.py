@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, fail
+from radiogenomics.cli import app, console, fail, split_list
 from radiogenomics.errors import RadiogenomicsError
 
 cnn_app = typer.Typer(help="3D CNN classifiers on images (N4, tumour bounding box, MONAI ResNet/SE-ResNet/…).",
@@ -17,14 +17,10 @@ cnn_app = typer.Typer(help="3D CNN classifiers on images (N4, tumour bounding bo
 app.add_typer(cnn_app, name="cnn")
 
 
-def _split(text: str | None) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()] if text else []
-
-
 def _ints(text: str | None, param_hint: str) -> list[int]:
     """Comma-separated integers (``"128,128,68"``); anything else is a usage error naming the option."""
     try:
-        return [int(v) for v in _split(text)]
+        return [int(v) for v in split_list(text)]
     except ValueError:
         raise typer.BadParameter(f"expected comma-separated integers such as 128,128,68, got {text!r}",
                                  param_hint=param_hint) from None
@@ -92,9 +88,9 @@ def train(
 
     try:
         s = load_cnn_settings(config)
-        pre = {k: v for k, v in {"channels": _split(channels) or None, "roi": roi, "margin_mm": margin,
+        pre = {k: v for k, v in {"channels": split_list(channels) or None, "roi": roi, "margin_mm": margin,
                                  "size": _ints(size, "--size") or None,
-                                 "n4": _split(n4) if n4 is not None else None}.items() if v is not None}
+                                 "n4": split_list(n4) if n4 is not None else None}.items() if v is not None}
         tr = {k: v for k, v in {"arch": arch, "width": width, "max_epochs": epochs, "patience": patience,
                                 "batch_size": batch_size, "lr": lr, "device": device, "seed": seed}.items()
               if v is not None}
@@ -116,7 +112,7 @@ def train(
             task = bar.add_task("preprocessing", total=None)
             res, meta, failures = run_cnn(
                 manifest, target, s, cache or out / "cache", proto, features=feats,
-                models=_split(models) if feats is not None else (), drop=_split(drop),
+                models=split_list(models) if feats is not None else (), drop=split_list(drop),
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         out.mkdir(parents=True, exist_ok=True)
         if len(failures):

@@ -9,13 +9,9 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, fail
+from radiogenomics.cli import app, console, fail, split_list
 from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
-
-
-def _split_list(text: str | None) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()] if text else []
 
 
 @app.command()
@@ -44,13 +40,13 @@ def model(
 
     try:
         df = read_table(features)
-        clin = _split_list(clinical)
-        ignore = [c for c in _split_list(drop) if c in df.columns]
+        clin = split_list(clinical)
+        ignore = [c for c in split_list(drop) if c in df.columns]
         if ignore:
             df = df.drop(columns=ignore)
         t0 = time.perf_counter()
-        res, meta = run_models(df, target, clinical=clin, models=_split_list(models),
-                               sources=_split_list(sources) or None,
+        res, meta = run_models(df, target, clinical=clin, models=split_list(models),
+                               sources=split_list(sources) or None,
                                protocol=Protocol(kind=protocol, n_folds=folds, repeats=repeats, seed=seed,
                                                  n_boot=n_boot),
                                selector=selector, k=k, seed=seed)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli import app, console, err_console, fail, split_list
 from radiogenomics.errors import RadiogenomicsError
 
 segment_app = typer.Typer(help="Tumour segmentation: nnU-Net v2 or MONAI Attention U-Net; Dice, HD95, by lesion size.",
@@ -44,7 +44,7 @@ def train(
     fold_list = None
     if folds:
         try:
-            fold_list = [int(f) for f in folds.split(",") if f.strip()]
+            fold_list = [int(f) for f in split_list(folds)]
         except ValueError:
             raise typer.BadParameter(f"expected comma-separated integers, got {folds!r}",
                                      param_hint="--folds") from None
@@ -54,7 +54,7 @@ def train(
             raise typer.BadParameter("--folds is for --method nnunet", param_hint="--folds")
         data = dict(read_settings_file(config, "segmentation settings file")) if config is not None else {}
         data.update({k: v for k, v in {
-            "channels": [c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+            "channels": split_list(channels) if channels else None,
             "epochs": epochs, "device": device, "seed": seed, "folds": fold_list}.items() if v is not None})
         settings = load_segment_settings(kind, data)  # file and options validated together
         t0 = time.perf_counter()

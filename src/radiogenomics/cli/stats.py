@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from radiogenomics import __version__
-from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli import app, console, err_console, fail, split_list
 from radiogenomics.cli.tables import read_table
 from radiogenomics.cohort.cache import checksum
 from radiogenomics.errors import RadiogenomicsError
@@ -78,7 +78,7 @@ def stats(
             others = [v for v in df[group].dropna().unique() if v != ref]
             levels = [ref, *sorted(others, key=str)]
         t1_group = table1_by or by or group
-        t1_vars = [v.strip() for v in table1_vars.split(",") if v.strip()] if table1_vars else None
+        t1_vars = split_list(table1_vars) if table1_vars else None
         with console.status(f"comparing {len(names)} features between the levels of {group!r}"):
             result = run_stats(df, group, out, by=by, features=names, test=test, levels=levels,
                                fc_threshold=fc_threshold, fdr=fdr, labels=labels, table1_by=t1_group,

@@ -213,17 +213,12 @@ class ChannelStats:
 
 
 def _read_roi(path: Path, selector: str | None) -> Mask:
-    from radiogenomics.io import read_mask
+    from radiogenomics.io.modality import read_label_map
 
     if path.is_file() and path.suffix.lower() in (".dcm", ""):
         raise InvalidMaskError(f"{path.name}: DICOM SEG/RTSTRUCT masks are not read by the CNN stage; convert "
                                "them to a label map (NIfTI/NRRD) first")
-    mask = read_mask(path)
-    if selector is not None:
-        if not selector.isdigit():
-            raise InvalidMaskError(f"{path.name}#{selector}: a label map's selector is a label value")
-        mask = mask.with_array(mask.array == int(selector))
-    return mask
+    return read_label_map(path, selector)
 
 
 def load_case(manifest, row: int, settings: PreprocessSettings) -> tuple[list[Image], Mask]:

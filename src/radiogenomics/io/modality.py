@@ -1,4 +1,4 @@
-"""One manifest image cell → an :class:`~radiogenomics.image.Image`: a volume file, or a DICOM series folder.
+"""Manifest cells → volumes: an image cell (a volume file, or a DICOM series folder), a label-map cell.
 
 A DICOM folder is read as the series of the modality's DICOM type (``pet`` → ``PT``, converted to SUV from
 its tags by :func:`radiogenomics.io.suv.pet_to_suv`; ``ct`` → ``CT``; ``mri_*`` → ``MR``; anything else: the
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from radiogenomics.image import Image
+from radiogenomics.errors import InvalidMaskError
+from radiogenomics.image import Image, Mask
 
-__all__ = ["dicom_modality", "read_modality_image"]
+__all__ = ["dicom_modality", "read_label_map", "read_modality_image"]
 
 
 def dicom_modality(modality: str) -> str | None:
@@ -37,3 +38,16 @@ def read_modality_image(path: str | Path, modality: str) -> Image:
 
         return pet_to_suv(read_dicom_series(path, modality="PT"))
     return read_dicom_series(path, modality=dicom_modality(modality)).image
+
+
+def read_label_map(path: str | Path, selector: str | None = None) -> Mask:
+    """The label map at ``path``; with a ``file#n`` selector (``n`` a label value) the boolean map ``== n``."""
+    from radiogenomics.io.volume import read_mask
+
+    path = Path(path)
+    mask = read_mask(path)
+    if selector is None:
+        return mask
+    if not selector.isdigit():
+        raise InvalidMaskError(f"{path.name}#{selector}: a label map's selector is a label value")
+    return mask.with_array(mask.array == int(selector))

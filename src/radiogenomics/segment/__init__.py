@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from radiogenomics.segment.attention_unet import AttentionUNetSegmenter, resolve_device
+from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
 from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
 from radiogenomics.segment.metrics import (
     SegmentationEvaluation,
@@ -44,6 +44,7 @@ from radiogenomics.segment.settings import (
     Method,
     NnUNetSettings,
     load_segment_settings,
+    resolve_device,
 )
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

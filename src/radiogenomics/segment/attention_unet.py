@@ -40,26 +40,13 @@ from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.errors import NonFiniteVoxelError
 from radiogenomics.image import Mask
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
-from radiogenomics.segment.settings import META_FILE, AttentionUNetSettings, Device, Method
+from radiogenomics.segment.settings import META_FILE, AttentionUNetSettings, Device, Method, resolve_device
 
-__all__ = ["AttentionUNetSegmenter", "resolve_device"]
+__all__ = ["AttentionUNetSegmenter"]
 
 logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "model.safetensors"
-
-
-def resolve_device(device: Device | str) -> Any:
-    """``torch.device`` for a :class:`Device` setting: ``auto`` → CUDA when available, else CPU."""
-    import torch
-
-    kind = Device.parse(device)
-    if kind is Device.auto:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if kind is Device.cuda and not torch.cuda.is_available():
-        raise SegmentationError("device 'cuda' was asked for but torch.cuda.is_available() is False; "
-                                "use device 'auto' or 'cpu'")
-    return torch.device(kind.value)
 
 
 def _network(settings: AttentionUNetSettings, in_channels: int) -> Any:
@@ -261,13 +248,12 @@ class AttentionUNetSegmenter:
 
     def predict_case(self, manifest: Manifest, row: int) -> Mask:
         """Predicted tumour mask of manifest row ``row`` on its reference modality's grid."""
-        from radiogenomics.segment.data import load_case
+        from radiogenomics.segment.data import load_case, mask_on
 
         s = self.settings
         case = load_case(manifest, row, s.channels, s.reference_modality, None, s.ct_window, s.pet_scale_suv,
                          s.pet_max_suv)
-        ref = case.reference
-        return Mask(self.predict(case.channels), ref.spacing, ref.origin, ref.direction)
+        return mask_on(case.reference, self.predict(case.channels))
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, modeldir: str | Path) -> Path:

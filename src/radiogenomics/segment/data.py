@@ -15,19 +15,24 @@ Normalisation (:func:`normalise_channel`), per modality:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from radiogenomics.cohort.manifest import Manifest
-from radiogenomics.errors import InvalidMaskError, NonFiniteVoxelError
+from radiogenomics.errors import NonFiniteVoxelError, RadiogenomicsError
 from radiogenomics.image import Image, Mask
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.errors import SegmentationError
 
-__all__ = ["CaseVolumes", "load_case", "normalise_channel", "read_label", "read_modality"]
+__all__ = [
+    "FAILURE_COLUMNS", "CaseVolumes", "iter_cases", "load_case", "mask_on", "normalise_channel", "read_label",
+    "read_modality",
+]
+
+#: columns of the table of cases that could not be read
+FAILURE_COLUMNS = ("case_id", "error_type", "error")
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ def read_modality(manifest: Manifest, row: int, modality: str) -> Image:
 
 def read_label(manifest: Manifest, row: int, column: str) -> Mask:
     """The 0/1 label of ``column`` in ``row`` (voxels > 0; ``== n`` for a ``file#n`` cell)."""
-    from radiogenomics.io import read_mask
+    from radiogenomics.io.modality import read_label_map
 
     path, selector = manifest.input(row, column)
     case_id = manifest.cell(row, "case_id")
@@ -75,12 +80,8 @@ def read_label(manifest: Manifest, row: int, column: str) -> Mask:
         raise SegmentationError(f"case {case_id!r}: the label cell {column!r} is empty")
     if str(manifest.cell(row, column)).startswith("auto:"):
         raise SegmentationError(f"case {case_id!r}: {column!r} is 'auto:' (a predicted mask) and cannot be a label")
-    mask = read_mask(Path(path))
-    if selector is None:
-        return mask.with_array((mask.array > 0).astype(np.uint8))
-    if not selector.isdigit():
-        raise InvalidMaskError(f"{Path(path).name}#{selector}: a label map's selector is a label value")
-    return mask.with_array((mask.array == int(selector)).astype(np.uint8))
+    mask = read_label_map(path, selector)
+    return mask.with_array((mask.array > 0).astype(np.uint8))
 
 
 def normalise_channel(
@@ -143,3 +144,30 @@ def load_case(
     logger.debug("loaded case %s: channels %s on the %s grid %s", case_id, list(channels), reference,
                  ref.array.shape)
     return CaseVolumes(case_id, ref, np.stack(arrays), label)
+
+
+def iter_cases(
+    manifest: Manifest,
+    channels: Sequence[str],
+    reference: str,
+    mask_column: str | None,
+    failures: list[dict[str, str]],
+    purpose: str,
+    **normalisation: object,
+) -> Iterator[CaseVolumes]:
+    """:func:`load_case` of every manifest row, in order; a row that cannot be read is logged ("left out of
+    ``purpose``"), appended to ``failures`` (one :data:`FAILURE_COLUMNS` record) and skipped."""
+    for row in range(len(manifest.table)):
+        try:
+            case = load_case(manifest, row, channels, reference, mask_column, **normalisation)  # type: ignore[arg-type]
+        except RadiogenomicsError as exc:
+            case_id = manifest.cell(row, "case_id")
+            logger.warning("case %s left out of %s: %s", case_id, purpose, exc)
+            failures.append({"case_id": case_id, "error_type": type(exc).__name__, "error": str(exc)})
+            continue
+        yield case
+
+
+def mask_on(reference: Image, labels: np.ndarray) -> Mask:
+    """A uint8 label map of ``labels`` on ``reference``'s grid."""
+    return Mask(np.asarray(labels).astype(np.uint8), reference.spacing, reference.origin, reference.direction)

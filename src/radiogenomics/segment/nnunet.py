@@ -39,6 +39,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -47,17 +48,15 @@ import pandas as pd
 
 from radiogenomics import __version__
 from radiogenomics.cohort.manifest import Manifest
-from radiogenomics.errors import RadiogenomicsError
-from radiogenomics.image import Image, Mask
-from radiogenomics.segment.data import load_case
+from radiogenomics.image import Mask
+from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, load_case, mask_on
 from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
-from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings
+from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings, resolve_device
 
-__all__ = ["FAILURE_COLUMNS", "DatasetInfo", "NnUNetSegmenter", "nnunet_environment", "write_dataset"]
+__all__ = ["DatasetInfo", "NnUNetSegmenter", "nnunet_environment", "write_dataset"]
 
 logger = logging.getLogger(__name__)
 
-FAILURE_COLUMNS = ("case_id", "error_type", "error")
 TRAINER = "RadiogenomicsTrainer"
 PLANS = "nnUNetPlans"
 FILE_ENDING = ".nii.gz"
@@ -134,12 +133,7 @@ def _seeded(seed: int, device: Any) -> Iterator[None]:
             random.setstate(py_state)
 
 
-def _resolve_device(device: Device | str) -> Any:
-    from radiogenomics.segment.attention_unet import resolve_device
-
-    return resolve_device(device)
-
-
+@dataclass(frozen=True)
 class DatasetInfo:
     """An nnU-Net raw dataset written by :func:`write_dataset`.
 
@@ -152,11 +146,13 @@ class DatasetInfo:
     case_ids
         The manifest case id of each identifier.
     failures
-        Cases left out (:data:`FAILURE_COLUMNS`).
+        Cases left out (:data:`~radiogenomics.segment.data.FAILURE_COLUMNS`).
     """
 
-    def __init__(self, folder: Path, identifiers: list[str], case_ids: list[str], failures: pd.DataFrame):
-        self.folder, self.identifiers, self.case_ids, self.failures = folder, identifiers, case_ids, failures
+    folder: Path
+    identifiers: list[str]
+    case_ids: list[str]
+    failures: pd.DataFrame
 
 
 def channel_names(channels: tuple[str, ...]) -> dict[str, str]:
@@ -175,22 +171,15 @@ def write_dataset(manifest: Manifest, settings: NnUNetSettings, raw_root: str | 
     (folder / "imagesTr").mkdir(parents=True)
     (folder / "labelsTr").mkdir()
     identifiers, case_ids, failures = [], [], []
-    for row in range(len(manifest.table)):
-        case_id = manifest.cell(row, "case_id")
-        try:
-            case = load_case(manifest, row, settings.channels, settings.reference_modality, settings.mask_column,
-                             normalise=False)
-        except RadiogenomicsError as exc:
-            logger.warning("case %s left out of the nnU-Net dataset: %s", case_id, exc)
-            failures.append({"case_id": case_id, "error_type": type(exc).__name__, "error": str(exc)})
-            continue
+    for case in iter_cases(manifest, settings.channels, settings.reference_modality, settings.mask_column, failures,
+                           "the nnU-Net dataset", normalise=False):
         ident = f"case_{len(identifiers):04d}"
         ref = case.reference
         for c in range(case.channels.shape[0]):
             write_image(ref.with_array(case.channels[c]), folder / "imagesTr" / f"{ident}_{c:04d}{FILE_ENDING}")
-        write_image(_mask_on(ref, case.label), folder / "labelsTr" / f"{ident}{FILE_ENDING}")
+        write_image(mask_on(ref, case.label), folder / "labelsTr" / f"{ident}{FILE_ENDING}")
         identifiers.append(ident)
-        case_ids.append(case_id)
+        case_ids.append(case.case_id)
     if not identifiers:
         raise SegmentationError(f"no case of the manifest could be read for nnU-Net ({len(failures)} failed)")
     dataset = {"channel_names": channel_names(settings.channels), "labels": {"background": 0, "tumour": 1},
@@ -255,11 +244,11 @@ class NnUNetSegmenter:
         from radiogenomics.segment.nnunet_trainer import RadiogenomicsTrainer
 
         s = self.settings
-        device = _resolve_device(s.device)
+        device = resolve_device(s.device)
         with nnunet_environment(workdir, s.augmentation_processes) as folders:
             info = write_dataset(manifest, s, folders["raw"])
-            if len(info.identifiers) < max(2, s.n_splits):
-                raise SegmentationError(f"nnU-Net needs at least {max(2, s.n_splits)} labelled cases, "
+            if len(info.identifiers) < s.n_splits:  # checked again by write_splits, after the slow planning
+                raise SegmentationError(f"nnU-Net needs at least {s.n_splits} labelled cases, "
                                         f"got {len(info.identifiers)}")
             t0 = time.perf_counter()
             logger.info("nnU-Net fingerprint, plans and preprocessing (%s)", s.configuration)
@@ -374,7 +363,7 @@ class NnUNetSegmenter:
         """Predicted tumour mask of manifest row ``row`` on its reference modality's grid."""
         s = self.settings
         case = load_case(manifest, row, s.channels, s.reference_modality, None, normalise=False)
-        return _mask_on(case.reference, self.predict_array(case.channels, case.reference.spacing))
+        return mask_on(case.reference, self.predict_array(case.channels, case.reference.spacing))
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, modeldir: str | Path) -> Path:
@@ -416,7 +405,7 @@ class NnUNetSegmenter:
         axes = meta.get("mirror_axes")
         model.mirror_axes_ = tuple(axes) if axes is not None else None
         model.summary_ = list(meta.get("summary", []))
-        model.device_ = _resolve_device(settings.device)
+        model.device_ = resolve_device(settings.device)
         model._predictor = None
         return model
 
@@ -450,6 +439,3 @@ def _read_weights(path: Path) -> dict[str, Any]:
         state[alias] = state[key]
     return state
 
-
-def _mask_on(reference: Image, labels: np.ndarray) -> Mask:
-    return Mask(labels.astype(np.uint8), reference.spacing, reference.origin, reference.direction)

@@ -26,8 +26,8 @@ import pandas as pd
 
 from radiogenomics.cohort.manifest import Manifest, read_manifest
 from radiogenomics.errors import RadiogenomicsError
-from radiogenomics.image import Mask
 from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
+from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, mask_on
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
 from radiogenomics.segment.nnunet import NnUNetSegmenter
 from radiogenomics.segment.settings import (
@@ -85,26 +85,17 @@ def train_segmenter(
         model: Segmenter = NnUNetSegmenter(settings).fit(manifest, out / "nnunet", progress)  # type: ignore[arg-type]
         failures = model.failures_
     else:
-        from radiogenomics.segment.data import load_case
-
         s: AttentionUNetSettings = settings  # type: ignore[assignment]
         images, labels, failed = [], [], []
-        for row in range(len(manifest.table)):
-            try:
-                case = load_case(manifest, row, s.channels, s.reference_modality, s.mask_column,
-                                 s.ct_window, s.pet_scale_suv, s.pet_max_suv)
-            except RadiogenomicsError as exc:
-                logger.warning("case %s left out of training: %s", manifest.cell(row, "case_id"), exc)
-                failed.append({"case_id": manifest.cell(row, "case_id"), "error_type": type(exc).__name__,
-                               "error": str(exc)})
-                continue
+        for case in iter_cases(manifest, s.channels, s.reference_modality, s.mask_column, failed, "training",
+                               ct_window=s.ct_window, pet_scale_suv=s.pet_scale_suv, pet_max_suv=s.pet_max_suv):
             images.append(case.channels)
             labels.append(case.label)
         if not images:
             raise SegmentationError(f"no case of the manifest could be read for training ({len(failed)} failed)")
         model = AttentionUNetSegmenter(s).fit(
             images, labels, None if progress is None else (lambda e, n, loss, d: progress("train", e, n, loss, d)))
-        failures = pd.DataFrame(failed, columns=["case_id", "error_type", "error"])
+        failures = pd.DataFrame(failed, columns=list(FAILURE_COLUMNS))
     model.save(out)
     if len(failures):
         failures.to_csv(out / "failures.csv", index=False)
@@ -247,8 +238,7 @@ def evaluate_manifest(
         ref = read_label(manifest, row, mask_column)
         if ref.geometry != pred.geometry:
             ref = resample_to_reference(ref, pred)
-        pairs.append((case_id, pred, Mask((ref.array > 0).astype(np.uint8), pred.spacing, pred.origin,
-                                          pred.direction)))
+        pairs.append((case_id, pred, mask_on(pred, ref.array > 0)))
     if not pairs:
         raise SegmentationError(f"no predicted mask in {folder} matches a case of the manifest")
     return evaluate_segmentations(pairs, tolerance_mm=tolerance_mm, size_threshold_mm=size_threshold_mm)

@@ -25,6 +25,7 @@ __all__ = [
     "NnUNetSettings",
     "load_segment_settings",
     "read_model_meta",
+    "resolve_device",
 ]
 
 #: the file of a model folder that names its method and holds its settings
@@ -64,6 +65,21 @@ class Device(StrEnum):
             return cls(str(value).strip().lower())
         except ValueError:
             raise UnknownNameError("device", str(value), [m.value for m in cls]) from None
+
+
+def resolve_device(device: Device | str) -> Any:
+    """``torch.device`` for a :class:`Device` setting: ``auto`` → CUDA when available, else CPU."""
+    import torch
+
+    from radiogenomics.segment.errors import SegmentationError
+
+    kind = Device.parse(device)
+    if kind is Device.auto:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if kind is Device.cuda and not torch.cuda.is_available():
+        raise SegmentationError("device 'cuda' was asked for but torch.cuda.is_available() is False; "
+                                "use device 'auto' or 'cpu'")
+    return torch.device(kind.value)
 
 
 def _modalities(value: Any) -> tuple[str, ...]:

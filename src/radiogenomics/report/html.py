@@ -2,9 +2,8 @@
 
 :func:`write_report` reads only files (``features.parquet``, ``status.csv``, ``failures.csv``,
 ``stats/<target>/``, ``models/<target>/``, ``cnn/<target>/``, ``cluster/``, ``cohort/provenance.json``) and
-renders the
-Jinja2 template ``templates/report.html.j2``. Every figure is inlined as a base64 ``data:`` URI, the
-style sheet is inline, and nothing is loaded from the network, so the file can be mailed, archived
+renders the Jinja2 template ``templates/report.html.j2``. Every figure is inlined as a base64 ``data:`` URI,
+the style sheet is inline, and nothing is loaded from the network, so the file can be mailed, archived
 and printed. A section whose stage did not run says so instead of being left out (the CNN section, off by
 default, appears when its stage is enabled).
 """

@@ -246,11 +246,11 @@ class _Stages:
         manifest = self.resolved_manifest("cnn")  # the masks the features were extracted from
         df = self.features()
         feats = df[["case_id", *(c for c in df.columns if "__" in str(c))]] if cs.compare else None
+        protocol = Protocol(kind=cs.protocol, n_folds=cs.folds, seed=self.s.seed, test_size=cs.test_size,
+                            n_boot=cs.n_boot)
         written: list[Path] = []
         for i, target in enumerate(self.s.targets):
             self.emit("cnn", "step", done=i, total=len(self.s.targets), message=target)
-            protocol = Protocol(kind=cs.protocol, n_folds=cs.folds, seed=self.s.seed, test_size=cs.test_size,
-                                n_boot=cs.n_boot)
             result, meta, failures = run_cnn(manifest, target, settings, self.out / "cnn" / "cache", protocol,
                                              features=feats, models=cs.compare)
             folder = self.out / "cnn" / target

@@ -31,6 +31,12 @@ def test_train_predict_evaluate(seg_cohort, tmp_path) -> None:
     assert res.exit_code == 0, res.output
     status = pd.read_csv(masks / "status.csv")
     assert len(status) == seg_cohort.n_test and (status["status"] == "predicted").all()
+    import torch
+
+    if not torch.cuda.is_available():  # --device reaches the model that predicts (saved setting: cpu)
+        res = runner.invoke(app, ["segment", "predict", str(model), str(seg_cohort.test), "-o", str(masks),
+                                  "--device", "cuda", "--overwrite"])
+        assert res.exit_code == 2 and "device 'cuda' was asked for" in res.output
     res = runner.invoke(app, ["segment", "evaluate", str(masks), str(seg_cohort.test), "-o", str(tmp_path / "ev")])
     assert res.exit_code == 0, res.output
     cases = pd.read_csv(tmp_path / "ev" / "cases.csv")

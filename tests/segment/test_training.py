@@ -72,3 +72,10 @@ def test_predictions_resume_and_record_failures(attention_model, seg_cohort, tmp
     assert again.status["status"].tolist() == ["cached", "failed", "cached"]
     forced = predict_manifest(model_dir, m, tmp_path / "masks", overwrite=True)
     assert forced.status["status"].tolist() == ["predicted", "failed", "predicted"]
+    import torch
+
+    from radiogenomics.segment import SegmentationError
+
+    if not torch.cuda.is_available():  # the device given overrides the saved one (cpu here)
+        with pytest.raises(SegmentationError, match="device 'cuda' was asked for"):
+            predict_manifest(model_dir, m, tmp_path / "masks", device="cuda")

@@ -90,14 +90,13 @@ def predict(
     overwrite: Annotated[bool, typer.Option(help="Predict again cases already in MASKDIR.")] = False,
 ) -> None:
     """Write MASKDIR/<case_id>.nii.gz for every case of MANIFEST, and MASKDIR/status.csv."""
-    from radiogenomics.segment.registry import load_segmenter, predict_manifest
+    from radiogenomics.segment.registry import predict_manifest
 
     try:
-        load_segmenter(modeldir, device)  # checks the folder before any work
         t0 = time.perf_counter()
         with _progress_bar("predict") as bar:
             task = bar.add_task("", total=None)
-            result = predict_manifest(modeldir, manifest, out, overwrite=overwrite,
+            result = predict_manifest(modeldir, manifest, out, overwrite=overwrite, device=device,
                                       progress=lambda d, t, c: bar.update(task, completed=d, total=t, description=c))
         counts = result.status["status"].value_counts()
         console.print(f"{int(counts.get('predicted', 0))} predicted, {int(counts.get('cached', 0))} kept, "

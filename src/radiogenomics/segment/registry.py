@@ -153,19 +153,21 @@ def predict_manifest(
     outdir: str | Path,
     progress: Callable[[int, int, str], None] | None = None,
     overwrite: bool = False,
+    device: Device | str | None = None,
 ) -> PredictionResult:
     """Predict the tumour mask of every case of ``manifest`` into ``outdir/<case_id>.nii.gz``.
 
     Cases already predicted by the same model (``outdir/model.json`` holds its fingerprint) are kept unless
     ``overwrite``; a case that fails is recorded (status ``failed``) and the others go on. ``progress(done,
-    total, case_id)`` is called after each case. ``outdir/status.csv`` holds the status table.
+    total, case_id)`` is called after each case. ``outdir/status.csv`` holds the status table. ``device``
+    overrides the saved device setting of a model given as a folder.
     """
     from radiogenomics.io import write_image
 
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     modeldir = Path(model) if isinstance(model, str | Path) else None
-    segmenter = load_segmenter(modeldir) if modeldir is not None else model
+    segmenter = load_segmenter(modeldir, device) if modeldir is not None else model
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = {"method": segmenter.settings.method.value,

@@ -22,7 +22,7 @@ from radiogenomics.cluster import (
     tsne_map,
 )
 from radiogenomics.errors import UnknownNameError
-from radiogenomics.stats import save_figure
+from radiogenomics.plotting import save_figure
 
 from ._synth import planted_groups, spec_table
 from .conftest import SMALL_TRANSFORMER

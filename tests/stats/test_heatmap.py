@@ -11,12 +11,12 @@ from matplotlib.image import imread
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
+from radiogenomics.plotting import save_figure
 from radiogenomics.stats import (
     StatsError,
     cluster_order,
     correlation_heatmap,
     correlation_matrix,
-    save_figure,
 )
 
 

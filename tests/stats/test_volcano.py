@@ -14,15 +14,15 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.text import Annotation, Text
 
+from radiogenomics.plotting import DPI, save_figure
 from radiogenomics.stats import (
     compare_groups,
     compare_groups_by,
-    save_figure,
     volcano,
     volcano_classes,
     volcano_grid,
 )
-from radiogenomics.stats.volcano import COLORS, DPI, PANEL_SIZE
+from radiogenomics.stats.volcano import COLORS, PANEL_SIZE
 from tests.stats.cohorts import make_planted_cohort
 
 

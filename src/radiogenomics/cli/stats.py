@@ -14,8 +14,8 @@ from rich.table import Table
 from radiogenomics import __version__
 from radiogenomics.cli import app, console, err_console, fail, split_list
 from radiogenomics.cli.tables import read_table
-from radiogenomics.cohort.cache import checksum
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.provenance import checksum
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -43,8 +43,9 @@ from sklearn.preprocessing import StandardScaler
 
 from radiogenomics.cluster.errors import ClusterError
 from radiogenomics.errors import UnknownNameError
+from radiogenomics.table import feature_columns
 
-__all__ = ["ALIGNMENTS", "default_feature_columns", "feature_embedding", "oof_transformer_embeddings"]
+__all__ = ["ALIGNMENTS", "feature_embedding", "oof_transformer_embeddings"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +56,6 @@ def _index(table: pd.DataFrame) -> pd.Index:
     if "case_id" in table.columns:
         return pd.Index(table["case_id"].to_numpy(), name="case_id")
     return pd.RangeIndex(len(table), name="row")
-
-
-def default_feature_columns(table: pd.DataFrame, reserved: Sequence[str] = ()) -> list[str]:
-    """Feature columns of a cohort table: :func:`radiogenomics.stats.run.feature_columns` (numeric columns other
-    than ``case_id`` and ``reserved``; the ``<roi>_<modality>__`` prefixed ones when there are any)."""
-    from radiogenomics.stats.run import feature_columns
-
-    return feature_columns(table, None, reserved)
 
 
 def _folds(y: pd.Series, n_folds: int, seed: int) -> NDArray[np.int64]:
@@ -102,7 +95,7 @@ def oof_transformer_embeddings(
         Clinical columns given to the transformer besides the imaging features (non-numeric ones are coded as
         :func:`~radiogenomics.models.outputs.prepare_table` does).
     columns : sequence of str, optional
-        Imaging feature columns (default: :func:`default_feature_columns`, excluding target and clinical).
+        Imaging feature columns (default: :func:`radiogenomics.table.feature_columns`, excluding target and clinical).
     n_folds : int
         Folds (each patient is embedded by the model of its own fold).
     seed : int
@@ -136,7 +129,7 @@ def oof_transformer_embeddings(
     clin = list(clinical)
     prepared, _ = prepare_table(table, target, clin)
     if columns is None:
-        cols = default_feature_columns(prepared, [target, *clin])
+        cols = feature_columns(prepared, reserved=[target, *clin])
     else:
         cols = [c for c in columns if c not in (target, *clin)]
         missing = [c for c in cols if c not in prepared.columns]
@@ -197,7 +190,7 @@ def feature_embedding(
     table : pandas.DataFrame
         Cohort table, one row per patient.
     columns : sequence of str, optional
-        Feature columns (default: :func:`default_feature_columns`).
+        Feature columns (default: :func:`radiogenomics.table.feature_columns`).
     n_components : int or float
         Components kept: a count (capped at the data's rank bound), or a fraction of the variance in (0, 1].
     seed : int
@@ -209,7 +202,7 @@ def feature_embedding(
         Index ``case_id`` (or row position), columns ``pc_000 ..`` (float64); ``attrs["explained_variance_ratio"]``
         and ``attrs["columns"]`` (the features used).
     """
-    cols = default_feature_columns(table) if columns is None else list(columns)
+    cols = feature_columns(table) if columns is None else list(columns)
     if not cols:
         raise ClusterError("no feature column to embed")
     missing = [c for c in cols if c not in table.columns]

@@ -1,7 +1,7 @@
 r"""Figures of a clustering: validity indices against k, a t-SNE map, and a heatmap of the embedding by cluster.
 
 All figures are :class:`matplotlib.figure.Figure` objects on the Agg canvas (no pyplot, no global state) made by
-:func:`radiogenomics.stats.new_figure`; save them with :func:`radiogenomics.stats.save_figure` (PNG + SVG).
+:func:`radiogenomics.plotting.new_figure`; save them with :func:`radiogenomics.plotting.save_figure` (PNG + SVG).
 
 - :func:`scores_figure` — Davies–Bouldin, silhouette, Calinski–Harabasz and bootstrap stability against k,
   the chosen k marked.
@@ -31,13 +31,13 @@ from scipy.cluster import hierarchy
 
 from radiogenomics.cluster.association import is_continuous
 from radiogenomics.cluster.errors import ClusterError
-from radiogenomics.stats import cluster_order, new_figure
+from radiogenomics.plotting import DPI, new_figure
+from radiogenomics.stats import cluster_order
 
 __all__ = ["cluster_colors", "cluster_heatmap", "scores_figure", "tsne_figure", "tsne_map"]
 
 logger = logging.getLogger(__name__)
 
-DPI = 150
 _CLUSTER_CMAP = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
                  "#17becf")
 _LEVEL_CMAP = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",

@@ -36,11 +36,13 @@ import pandas as pd
 from radiogenomics import __version__
 from radiogenomics.cluster.association import cluster_association, cluster_vs_rest
 from radiogenomics.cluster.cluster import ClusterResult, cluster_patients
-from radiogenomics.cluster.embed import default_feature_columns, feature_embedding, oof_transformer_embeddings
+from radiogenomics.cluster.embed import feature_embedding, oof_transformer_embeddings
 from radiogenomics.cluster.errors import ClusterError
 from radiogenomics.cluster.figures import cluster_heatmap, scores_figure, tsne_figure, tsne_map
 from radiogenomics.errors import UnknownNameError
-from radiogenomics.stats import save_figure, volcano_grid
+from radiogenomics.plotting import save_figure
+from radiogenomics.stats import volcano_grid
+from radiogenomics.table import feature_columns
 
 __all__ = ["EMBEDDINGS", "ClusterOutputs", "run_clustering"]
 
@@ -162,7 +164,7 @@ def run_clustering(
     ks = sorted({int(k) for k in k_range})
     reserved = [*targets, *clinical, *annotate]
     if columns is None:
-        feats = [c for c in default_feature_columns(table, reserved) if c not in reserved]
+        feats = [c for c in feature_columns(table, None, reserved) if c not in reserved]
     else:
         feats = list(columns)
         _check_columns(table, feats, "feature column")

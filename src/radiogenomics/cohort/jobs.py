@@ -57,7 +57,6 @@ __all__ = [
     "JobResult",
     "PartResult",
     "PartSpec",
-    "column_prefix",
     "part_inputs",
     "run_job",
     "single_threaded",
@@ -70,11 +69,6 @@ STAGES = ("manifest", "checksum", "load", "suv", "geometry", "preprocess", "bat"
 
 #: Outcomes of one part. ``empty``/``too_small`` happen only for the computed BAT ROI.
 STATUSES = ("ok", "empty", "too_small", "failed")
-
-
-def column_prefix(roi: str, modality: str) -> str:
-    """Prefix of the feature columns of a part: ``<roi>_<modality>__``."""
-    return f"{roi}_{modality}__"
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,22 @@
 """Provenance record of a cohort run (``OUTDIR/provenance.json``, DESIGN §2).
 
-The record holds what is needed to tell whether two tables were made alike: the package, Python,
-NumPy, pandas, SimpleITK and numba versions; the settings with their hash (and the hash each part's
-result depends on); the manifest's checksum; every input's SHA-256 by case and column; when the run
-started and how long it took; how the work was executed; and how many results came from the cache.
-The computation draws no random numbers, so the seed is recorded as ``null``.
+The record (:func:`radiogenomics.provenance.provenance_record`, stage ``cohort``) holds what is needed to
+tell whether two tables were made alike: the package and library versions; the settings with their hash
+and the hash each part's result depends on; the manifest's checksum; every input's SHA-256 by case and
+column; when the run started and how long it took; how the work was executed; and how many results came
+from the cache. The computation draws no random numbers, so the seed is recorded as ``null``.
 """
 
 from __future__ import annotations
 
-import json
-import platform
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from importlib import metadata
+from datetime import datetime
 from typing import Any
 
-from radiogenomics import __version__
 from radiogenomics.cohort.settings import CohortSettings
+from radiogenomics.provenance import CORE_LIBRARIES, provenance_record
 
-__all__ = ["build_provenance", "dumps", "library_versions"]
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the numerical libraries whose results the features depend on."""
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "pandas", "pyarrow", "SimpleITK", "numba", "PyWavelets"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+__all__ = ["build_provenance"]
 
 
 def build_provenance(
@@ -65,26 +51,9 @@ def build_provenance(
     outputs
         ``{file name: sha256}`` of the tables written.
     """
-    return {
-        "package": "radiogenomics",
-        "version": __version__,
-        "stage": "cohort",
-        "created": started.astimezone(UTC).isoformat(timespec="seconds"),
-        "seconds": round(float(seconds), 3),
-        "seed": None,
-        "libraries": library_versions(),
-        "platform": platform.platform(),
-        "settings_hash": settings.settings_hash(),
-        "part_settings_hashes": {f"{roi}_{mod}": settings.part_hash(roi, mod) for roi, mod in settings.parts()},
-        "settings": settings.model_dump(mode="json"),
-        "manifest": dict(manifest),
-        "inputs": {case: dict(sorted(cols.items())) for case, cols in sorted(inputs.items())},
-        "executor": dict(executor),
-        "counts": dict(counts),
-        "outputs": dict(outputs),
-    }
-
-
-def dumps(record: Mapping[str, Any]) -> bytes:
-    """Stable JSON text of a record (sorted keys, two-space indent, trailing newline)."""
-    return (json.dumps(record, indent=2, sort_keys=True, allow_nan=True) + "\n").encode()
+    return provenance_record(
+        "cohort", settings=settings, seed=None, started=started, seconds=seconds, libraries=CORE_LIBRARIES,
+        inputs={case: dict(sorted(cols.items())) for case, cols in sorted(inputs.items())},
+        part_settings_hashes={f"{roi}_{mod}": settings.part_hash(roi, mod) for roi, mod in settings.parts()},
+        manifest=dict(manifest), executor=dict(executor), counts=dict(counts), outputs=dict(outputs),
+    )

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radiogenomics.cohort.cache import ResultCache, atomic_write, checksum, part_key
+from radiogenomics.cohort.cache import ResultCache, part_key
 from radiogenomics.cohort.executors import Executor, make_executor
 from radiogenomics.cohort.jobs import (
     STAGES,
@@ -49,15 +49,16 @@ from radiogenomics.cohort.jobs import (
     JobResult,
     PartResult,
     PartSpec,
-    column_prefix,
     part_inputs,
     run_job,
     single_threaded,
 )
 from radiogenomics.cohort.manifest import Manifest, ManifestError, ManifestProblem, read_manifest, validate_manifest
-from radiogenomics.cohort.provenance import build_provenance, dumps
+from radiogenomics.cohort.provenance import build_provenance
 from radiogenomics.cohort.settings import CohortSettings
+from radiogenomics.provenance import atomic_write, checksum, write_json
 from radiogenomics.settings import ExtractionSettings
+from radiogenomics.table import feature_column
 
 __all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "run_cohort"]
 
@@ -277,7 +278,7 @@ def _tables(case_ids: list[str], settings: CohortSettings, results: dict[tuple[s
                                    cid, roi, modality)
                     for n, v in zip(res.names, res.values, strict=True):
                         block[index[cid], position[n]] = v
-        prefix = column_prefix(roi, modality)
+        prefix = feature_column(roi, modality)
         columns.extend(prefix + n for n in names)
         blocks.append(block)
     values = np.concatenate(blocks, axis=1) if blocks else np.empty((len(case_ids), 0))
@@ -442,7 +443,7 @@ def run_cohort(
         "hits": [list(k) for k in sorted(plan.hits)],
         "computed": [list(k) for k in sorted(computed)],
     }
-    atomic_write(out / "provenance.json", dumps(record))
+    write_json(out / "provenance.json", record)
     logger.info("cohort done: %d case(s), %d feature column(s), %d failure(s), %d cached, %d computed in %.1f s",
                 len(plan.case_ids), counts["feature_columns"], len(failure_frame), len(plan.hits), len(computed),
                 time.perf_counter() - t0)

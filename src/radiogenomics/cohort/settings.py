@@ -30,20 +30,15 @@ from pydantic import Field, field_validator, model_validator
 from radiogenomics.bat import BatSettings
 from radiogenomics.errors import SettingsError, UnknownNameError
 from radiogenomics.settings import ExtractionSettings, _Settings, read_settings_file, sha256_json
+from radiogenomics.table import is_modality
 
 __all__ = ["BAT_ROI", "CohortSettings", "is_modality", "resolve_extraction"]
 
 #: The ROI computed from CT and PET by the BAT rule instead of read from a mask column.
 BAT_ROI = "bat"
 
-_MODALITY = re.compile(r"^(ct|pet|mri_[a-z0-9]+(?:_[a-z0-9]+)*)$")
 _ROI = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _PARAMS_SECTIONS = {"setting", "imageType", "featureClass", "voxelSetting"}
-
-
-def is_modality(name: str) -> bool:
-    """True for a modality name: ``ct``, ``pet`` or ``mri_<sequence>`` (lower case, e.g. ``mri_t1``)."""
-    return bool(_MODALITY.match(name))
 
 
 def resolve_extraction(value: Any) -> ExtractionSettings:

@@ -42,7 +42,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +49,12 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
+from radiogenomics.choices import Choice
 from radiogenomics.errors import (
     ImageReadError,
     InvalidImageError,
     MissingDicomTagError,
     SeriesSelectionError,
-    UnknownNameError,
 )
 from radiogenomics.image import Image
 
@@ -96,11 +95,15 @@ def short_uid(uid: str) -> str:
     return uid if len(uid) <= UID_TAIL else "…" + uid[-UID_TAIL:]
 
 
-class NonUniform(StrEnum):
+class NonUniform(Choice):
     """What to do with non-uniform slice spacing."""
 
     ERROR = "error"
     RESAMPLE = "resample"
+
+    @classmethod
+    def kind(cls) -> str:
+        return "nonuniform option"
 
 
 @dataclass(frozen=True)
@@ -419,10 +422,7 @@ def read_dicom_series(
     ------
     SeriesSelectionError, ImageReadError, MissingDicomTagError, InvalidImageError
     """
-    try:
-        mode = NonUniform(str(nonuniform).lower())
-    except ValueError:
-        raise UnknownNameError("nonuniform option", str(nonuniform), [m.value for m in NonUniform]) from None
+    mode = NonUniform.parse(nonuniform)
     series = path if isinstance(path, DicomSeries) else select_series(path, series_uid, modality)
     if not series.is_image:
         raise InvalidImageError(f"{series.describe()} holds no image slices")

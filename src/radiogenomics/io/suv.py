@@ -50,13 +50,13 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
-from radiogenomics.errors import MissingDicomTagError, SuvError, UnknownNameError
+from radiogenomics.choices import Choice
+from radiogenomics.errors import MissingDicomTagError, SuvError
 from radiogenomics.image import Image
 from radiogenomics.io.dicom import DicomVolume, tag_name
 
@@ -80,22 +80,30 @@ _GE_PRIVATE = (0x0009, 0x0D, "GEMS_PETD_01")  # GE "scan date and time" (DT)
 _PHILIPS_SUV = (0x7053, 0x00, "Philips PET Private Group")  # SUV scale factor (DS)
 
 
-class SuvKind(StrEnum):
+class SuvKind(Choice):
     """Body-size normalisation of the SUV."""
 
     BW = "bw"
     LBM = "lbm"
     BSA = "bsa"
 
+    @classmethod
+    def kind(cls) -> str:
+        return "SUV kind"
 
-class LbmFormula(StrEnum):
+
+class LbmFormula(Choice):
     """Lean-body-mass formula (see :func:`lean_body_mass`)."""
 
     JANMAHASATIAN = "janmahasatian"
     JAMES = "james"
 
+    @classmethod
+    def kind(cls) -> str:
+        return "LBM formula"
 
-class PetUnits(StrEnum):
+
+class PetUnits(Choice):
     """PET voxel units (DICOM ``Units`` values handled, plus ``SUV`` = already SUVbw)."""
 
     BQML = "BQML"
@@ -103,15 +111,13 @@ class PetUnits(StrEnum):
     GML = "GML"
     SUV = "SUV"
 
+    @classmethod
+    def kind(cls) -> str:
+        return "PET units"
 
-def _enum(cls: type[StrEnum], value: str | StrEnum, kind: str) -> StrEnum:
-    try:
-        return cls(str(value) if cls is not PetUnits else str(value).upper())
-    except ValueError:
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise UnknownNameError(kind, str(value), [m.value for m in cls]) from None
+    @classmethod
+    def normalise(cls, text: str) -> str:
+        return text.strip().upper()
 
 
 # ----------------------------------------------------------------------------------- body size
@@ -144,7 +150,7 @@ def lean_body_mass(weight_kg: float, height_m: float, sex: str, formula: str = "
     formula
         ``"janmahasatian"`` or ``"james"``.
     """
-    method = _enum(LbmFormula, formula, "LBM formula")
+    method = LbmFormula.parse(formula)
     sex = str(sex).strip().upper()[:1]
     if sex not in ("M", "F"):
         raise SuvError(f"lean body mass needs PatientSex M or F, got {sex!r}; pass patient_sex='M' or 'F'")
@@ -404,14 +410,14 @@ def suv_scale(
     """
     headers = _as_headers(source)
     first = headers[0]
-    what = _enum(SuvKind, kind, "SUV kind")
+    what = SuvKind.parse(kind)
     tags = _Tags(first)
     modality = _value(first, "Modality")
     if modality is not None and str(modality).upper() != "PT":
         raise SuvError(f"SUV needs a PET series (Modality PT), got Modality {modality}")
 
     if pet_units is not None:
-        units = _enum(PetUnits, pet_units, "PET units")
+        units = PetUnits.parse(pet_units)
     else:
         tag_units = tags.need("Units")
         units = PetUnits.BQML if tag_units is None else None  # missing Units: check the BQML tags too

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from radiogenomics.models.errors import InvalidTargetError
+from radiogenomics.models.figures import confusion_figure, loss_figure, roc_figure
 from radiogenomics.models.protocol import EvaluationResult, Protocol
 
 logger = logging.getLogger(__name__)
@@ -197,83 +198,6 @@ def delong_table(result: EvaluationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DELONG_COLUMNS))
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _roc_figure(pred: pd.DataFrame, stem: Path, title: str) -> None:
-    from sklearn.metrics import roc_curve
-
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(4, 4))
-    for (split, rep, _fold), g in pred.groupby(["split", "repeat", "fold"]):
-        if g["y_true"].nunique() < 2:
-            continue
-        fpr, tpr, _ = roc_curve(g["y_true"], g["prob"])
-        test = split == "test"
-        ax.plot(fpr, tpr, lw=1.5 if test else 0.6, alpha=1 if test else 0.4, color="C3" if test else "C0",
-                label=f"test r{rep}" if test else None)
-    ax.plot([0, 1], [0, 1], "k--", lw=0.5)
-    ax.set(xlabel="1 - specificity", ylabel="sensitivity", title=title)
-    if (pred["split"] == "test").any():
-        ax.legend(loc="lower right", fontsize=7)
-    fig.tight_layout()
-    for ext in (".png", ".svg"):
-        fig.savefig(stem.with_suffix(ext), dpi=120)
-    plt.close(fig)
-
-
-def _loss_figure(hist: list[dict], path: Path, title: str) -> None:
-    plt = _plt()
-    n = len(hist)
-    ncol = min(n, 4)
-    nrow = int(np.ceil(n / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow), squeeze=False, sharey=True)
-    for ax, h in zip(axes.ravel(), hist, strict=False):
-        tr, va = h["history"]["train_loss"], h["history"]["val_loss"]
-        ax.plot(range(1, len(tr) + 1), tr, color="C0", label="train")
-        ax.plot(range(1, len(va) + 1), va, color="C1", label="val")
-        ax.set_title(f"r{h['repeat']} " + ("test refit" if h["fold"] < 0 else f"fold {h['fold']}"), fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in axes.ravel()[n:]:
-        ax.axis("off")
-    axes[0, 0].legend(fontsize=7)
-    fig.supxlabel("epoch", fontsize=8)
-    fig.supylabel("loss", fontsize=8)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _confusion_figure(cf: pd.DataFrame, path: Path, title: str) -> None:
-    plt = _plt()
-    n = len(cf)
-    ncol = min(n, 6)
-    nrow = int(np.ceil(n / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(1.9 * ncol, 2.0 * nrow), squeeze=False)
-    for ax, (_, r) in zip(axes.ravel(), cf.iterrows(), strict=False):
-        m = np.array([[r["tn"], r["fp"]], [r["fn"], r["tp"]]], dtype=float)
-        ax.imshow(m, cmap="Blues", vmin=0, vmax=max(m.max(), 1))
-        for (i, j), v in np.ndenumerate(m):
-            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=8,
-                    color="white" if v > m.max() / 2 else "black")
-        ax.set_xticks([0, 1], ["pred 0", "pred 1"], fontsize=6)
-        ax.set_yticks([0, 1], ["true 0", "true 1"], fontsize=6)
-        ax.set_title(f"r{r['repeat']} " + ("test" if r["split"] == "test" else f"fold {r['fold']}"), fontsize=7)
-    for ax in axes.ravel()[n:]:
-        ax.axis("off")
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def _records(df: pd.DataFrame) -> list[dict]:
     return [{k: _py(v) for k, v in r.items()} for r in df.to_dict("records")]
 
@@ -315,7 +239,7 @@ def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -
         pr.to_parquet(d / "predictions.parquet", index=False)
         cf = result.confusion[(result.confusion.model == m) & (result.confusion.source == s)]
         cf.to_csv(d / "confusion.csv", index=False)
-        _confusion_figure(cf, d / "confusion.png", f"{m} / {s}")
+        confusion_figure(cf, d / "confusion.png", f"{m} / {s}")
         mine = [e for e in result.extras if e["model"] == m and e["source"] == s]
         hist = [e for e in mine if "history" in e]
         search = [e for e in mine if "best_params" in e]
@@ -323,8 +247,8 @@ def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -
             (d / "search.json").write_text(json.dumps(search, indent=1, default=_py) + "\n")
         if hist:
             (d / "loss_curves.json").write_text(json.dumps(hist) + "\n")
-            _loss_figure(hist, d / "loss_curves.png", f"{m} / {s}")
-        _roc_figure(pr, d / "roc", f"{m} / {s}")
+            loss_figure(hist, d / "loss_curves.png", f"{m} / {s}")
+        roc_figure(pr, d / "roc", f"{m} / {s}")
         if (m, s) in result.fitted:
             save_model(result.fitted[(m, s)], d / "model", {**dict(meta), "model": m, "source": s})
     logger.info("wrote %d model folders to %s", len(paths) - 4, out)

@@ -1,29 +1,27 @@
 """Feature sources: groups of columns by their ``<roi>_<modality>__`` prefix.
 
-A cohort table column ``tumour_pet__original_glcm_Contrast`` belongs to source ``tumour_pet``: the
-prefix is ``<roi>_<modality>`` (lower-case words) and the rest must be a PyRadiomics feature name
-``<imagetype>_<family>_<Feature>`` (so foreign names that merely contain ``__``, such as
-``sum_variance__tissue_T1``, are not split). Other columns form one source named ``all``; clinical
+A cohort table column ``tumour_pet__original_glcm_Contrast`` belongs to source ``tumour_pet``
+(:func:`radiogenomics.table.parse_feature_column`: the prefix is ``<roi>_<modality>`` with a valid modality,
+so foreign names that merely contain ``__``, such as ``sum_variance__tissue_T1``, are not split). Other
+columns form one source named ``all``; clinical
 columns (given by name) form the source ``clinical``. ``fused`` means every imaging column (early fusion).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from radiogenomics.errors import suggest
 from radiogenomics.models.errors import UnknownModelError
+from radiogenomics.table import parse_feature_column
 
 __all__ = ["CLINICAL", "FUSED", "find_sources", "source_columns"]
 
 CLINICAL = "clinical"
 FUSED = "fused"
 ID_COLUMNS = ("case_id", "patient_id")
-_PREFIXED = re.compile(
-    r"^([a-z][a-z0-9]*_[a-z][a-z0-9]*)__[A-Za-z0-9.\-]+_(shape|shape2D|firstorder|glcm|glrlm|glszm|gldm|ngtdm)_\w+$"
-)
 
 
 def find_sources(
@@ -47,8 +45,8 @@ def find_sources(
     for col in df.columns:
         if col in skip:
             continue
-        match = _PREFIXED.match(str(col))
-        name = match.group(1) if match else "all"
+        parsed = parse_feature_column(str(col))
+        name = parsed.source if parsed is not None else "all"
         out.setdefault(name, []).append(col)
     if clin:
         out[CLINICAL] = clin
@@ -64,7 +62,5 @@ def source_columns(sources: dict[str, list[str]], name: str) -> list[str]:
         return imaging
     if name == FUSED + "+" + CLINICAL:
         return imaging + list(sources.get(CLINICAL, []))
-    from radiogenomics.errors import suggest
-
     valid = [*sources, FUSED, FUSED + "+" + CLINICAL]
     raise UnknownModelError(f"unknown source {name!r}.{suggest(name, valid)} Valid: {valid}")

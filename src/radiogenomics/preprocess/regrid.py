@@ -17,13 +17,13 @@ float32, otherwise as float64 (an int16 CT interpolated linearly is no longer in
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 from typing import overload
 
 import numpy as np
 import SimpleITK as sitk
 
-from radiogenomics.errors import GeometryMismatchError, UnknownNameError
+from radiogenomics.choices import Choice
+from radiogenomics.errors import GeometryMismatchError
 from radiogenomics.image import Geometry, Image, Mask
 
 __all__ = ["Interpolation", "resample_to_reference"]
@@ -31,7 +31,7 @@ __all__ = ["Interpolation", "resample_to_reference"]
 logger = logging.getLogger(__name__)
 
 
-class Interpolation(StrEnum):
+class Interpolation(Choice):
     """Interpolation kernels of :func:`resample_to_reference`."""
 
     linear = "linear"
@@ -39,14 +39,8 @@ class Interpolation(StrEnum):
     bspline = "bspline"
 
     @classmethod
-    def parse(cls, value: Interpolation | str) -> Interpolation:
-        """The member named ``value``; an unknown name raises :class:`UnknownNameError` with a suggestion."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise UnknownNameError("interpolation", str(value), [m.value for m in cls]) from None
+    def kind(cls) -> str:
+        return "interpolation"
 
 
 _SITK = {

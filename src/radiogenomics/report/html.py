@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from radiogenomics import __version__
-from radiogenomics.cohort.cache import atomic_write
+from radiogenomics.provenance import atomic_write, library_versions
+from radiogenomics.table import sources
 
 if TYPE_CHECKING:
     from radiogenomics.study.settings import StudySettings
@@ -130,11 +131,7 @@ def _extraction(out: Path, s: StudySettings, features: pd.DataFrame | None) -> d
                  .reindex(columns=["ok", "empty", "too_small", "failed"], fill_value=0).reset_index())
         sec["status"] = _table(table)
     if features is not None:
-        prefixes: dict[str, int] = {}
-        for c in features.columns:
-            if "__" in str(c):
-                prefixes[str(c).split("__")[0]] = prefixes.get(str(c).split("__")[0], 0) + 1
-        sec["sources"] = sorted(prefixes.items())
+        sec["sources"] = sorted((name, len(cols)) for name, cols in sources(features.columns).items())
     for roi, ext in s.extraction.extraction.items():
         sec["presets"][roi] = {"image_types": list(ext.image_types), "families": list(ext.feature_classes)}
     prov = _read_json(out / "cohort" / "provenance.json")
@@ -269,8 +266,6 @@ def _failures(out: Path, show_ids: bool, features: pd.DataFrame | None) -> dict[
 
 def _provenance(out: Path, s: StudySettings, stages: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     import yaml
-
-    from radiogenomics.cohort.provenance import library_versions
 
     prov = _read_json(out / "cohort" / "provenance.json") or {}
     inputs = prov.get("inputs", {})

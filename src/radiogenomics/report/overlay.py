@@ -18,8 +18,8 @@ import numpy as np
 from radiogenomics.bat import BatSettings, bat_mask
 from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.image import Image, Mask
+from radiogenomics.plotting import new_figure, save_figure
 from radiogenomics.preprocess.regrid import resample_to_reference
-from radiogenomics.stats.volcano import new_figure, save_figure
 
 __all__ = ["OverlayCase", "overlay_figure", "pick_cases"]
 

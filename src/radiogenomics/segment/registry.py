@@ -26,6 +26,7 @@ import pandas as pd
 
 from radiogenomics.cohort.manifest import Manifest, read_manifest
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.provenance import checksum
 from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
 from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, mask_on
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
@@ -119,7 +120,6 @@ def load_segmenter(modeldir: str | Path, device: Device | str | None = None) -> 
 
 def model_fingerprint(modeldir: str | Path) -> str:
     """SHA-256 (first 16 hex digits) of the files of a model folder that define its predictions."""
-    from radiogenomics.cohort.cache import checksum
 
     folder = Path(modeldir)
     files = sorted(p for p in folder.iterdir() if p.is_file() and (p.suffix == ".safetensors" or p.name in (

@@ -8,12 +8,12 @@ YAML/JSON mapping for the method named.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import field_validator, model_validator
 
+from radiogenomics.choices import Choice
 from radiogenomics.errors import SettingsError, UnknownNameError
 from radiogenomics.settings import _Settings, read_settings_file
 
@@ -32,25 +32,23 @@ __all__ = [
 META_FILE = "model.json"
 
 
-class Method(StrEnum):
+class Method(Choice):
     """Segmentation methods (``--method`` of ``radiogenomics segment train``)."""
 
     attention_unet = "attention-unet"
     nnunet = "nnunet"
 
     @classmethod
-    def parse(cls, value: Method | str) -> Method:
-        """The member named ``value`` (``_`` and ``-`` are equivalent); unknown names suggest the closest one."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower().replace("_", "-")
-        try:
-            return cls(text)
-        except ValueError:
-            raise UnknownNameError("segmentation method", str(value), [m.value for m in cls]) from None
+    def kind(cls) -> str:
+        return "segmentation method"
+
+    @classmethod
+    def normalise(cls, text: str) -> str:
+        """``_`` and ``-`` are equivalent (``attention_unet`` = ``attention-unet``)."""
+        return text.strip().lower().replace("_", "-")
 
 
-class Device(StrEnum):
+class Device(Choice):
     """Where a network runs: ``auto`` picks CUDA when ``torch.cuda.is_available()``, else the CPU."""
 
     auto = "auto"
@@ -58,13 +56,8 @@ class Device(StrEnum):
     cuda = "cuda"
 
     @classmethod
-    def parse(cls, value: Device | str) -> Device:
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            raise UnknownNameError("device", str(value), [m.value for m in cls]) from None
+    def kind(cls) -> str:
+        return "device"
 
 
 def resolve_device(device: Device | str) -> Any:

@@ -10,7 +10,7 @@ Every analysis function returns a tidy :class:`pandas.DataFrame` with fixed, doc
 - :func:`table1` — baseline characteristics by group (:func:`write_table1`: CSV, HTML, Markdown);
 - :func:`adjust_pvalues`, :func:`fdr_bh` — multiple-testing corrections;
 - :func:`volcano`, :func:`volcano_grid`, :func:`correlation_heatmap` — matplotlib figures (Agg, no
-  pyplot), saved as PNG and SVG by :func:`save_figure`.
+  pyplot), saved as PNG and SVG by :func:`radiogenomics.plotting.save_figure`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from radiogenomics.stats.groups import (
 )
 from radiogenomics.stats.heatmap import cluster_order, correlation_heatmap, heatmap_from_matrix
 from radiogenomics.stats.table1 import format_p, table1, table1_to_html, table1_to_markdown, write_table1
-from radiogenomics.stats.volcano import new_figure, save_figure, volcano, volcano_classes, volcano_grid
+from radiogenomics.stats.volcano import volcano, volcano_classes, volcano_grid
 
 __all__ = [
     "Correction",
@@ -75,9 +75,7 @@ __all__ = [
     "holm",
     "log2_fold_change",
     "mannwhitney_exact_sf",
-    "new_figure",
     "rank_biserial",
-    "save_figure",
     "split_feature_name",
     "table1",
     "table1_to_html",

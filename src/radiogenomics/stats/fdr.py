@@ -21,19 +21,18 @@ The results equal ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from radiogenomics.errors import UnknownNameError
+from radiogenomics.choices import Choice
 
 __all__ = ["Correction", "adjust_pvalues", "bonferroni", "fdr_bh", "fdr_by", "holm"]
 
 logger = logging.getLogger(__name__)
 
 
-class Correction(StrEnum):
+class Correction(Choice):
     """Multiple-testing corrections accepted by :func:`adjust_pvalues`."""
 
     FDR_BH = "fdr_bh"
@@ -43,12 +42,8 @@ class Correction(StrEnum):
     NONE = "none"
 
     @classmethod
-    def parse(cls, value: str | Correction) -> Correction:
-        """The member named ``value`` (case-insensitive); unknown names suggest the closest one."""
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise UnknownNameError("multiple-testing correction", str(value), [m.value for m in cls]) from None
+    def kind(cls) -> str:
+        return "multiple-testing correction"
 
 
 def _prepare(p: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:

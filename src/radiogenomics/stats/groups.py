@@ -41,10 +41,8 @@ corrections in :mod:`radiogenomics.stats.fdr`.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Callable, Hashable, Sequence
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -52,6 +50,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from radiogenomics.choices import Choice
 from radiogenomics.errors import UnknownNameError
 from radiogenomics.stats._common import (
     _preview,
@@ -66,6 +65,7 @@ from radiogenomics.stats._common import (
 from radiogenomics.stats.effect import cohens_d, eta_squared, eta_squared_h, log2_fold_change, rank_biserial
 from radiogenomics.stats.errors import NotEnoughGroupsError, StatsError, TooFewObservationsError
 from radiogenomics.stats.fdr import bonferroni, fdr_bh
+from radiogenomics.table import parse_feature_column
 
 __all__ = [
     "FoldChange",
@@ -82,30 +82,9 @@ TWO_GROUP_TESTS = ("t", "welch", "mannwhitney")
 EFFECT_TYPE = {"t": "cohen_d", "welch": "cohen_d", "mannwhitney": "rank_biserial", "anova": "eta2",
                "kruskal": "eta2_h"}
 Arr = NDArray[np.float64]
-_SOURCE_RE = re.compile(r"^(?P<roi>.+)_(?P<modality>[^_]+)__(?P<name>.+)$")
 
 
-class _ParsableEnum(StrEnum):
-    @classmethod
-    def _aliases(cls) -> dict[str, str]:
-        return {}
-
-    @classmethod
-    def parse(cls, value: str | StrEnum) -> Any:
-        """The member named ``value`` (case-insensitive, a few aliases); typos suggest the closest name."""
-        key = str(value).strip().lower()
-        key = cls._aliases().get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise UnknownNameError(cls._kind(), str(value), [m.value for m in cls], cls._aliases()) from None
-
-    @classmethod
-    def _kind(cls) -> str:
-        return "option"
-
-
-class GroupTest(_ParsableEnum):
+class GroupTest(Choice):
     """Tests of :func:`compare_groups` (``"auto"`` chooses per feature, see the module docstring)."""
 
     AUTO = "auto"
@@ -116,23 +95,23 @@ class GroupTest(_ParsableEnum):
     KRUSKAL = "kruskal"
 
     @classmethod
-    def _aliases(cls) -> dict[str, str]:
+    def aliases(cls) -> dict[str, str]:
         return {"ttest": "t", "student": "t", "t-test": "t", "mwu": "mannwhitney", "mann-whitney": "mannwhitney",
                 "mannwhitneyu": "mannwhitney", "f_oneway": "anova", "kruskal-wallis": "kruskal", "kw": "kruskal"}
 
     @classmethod
-    def _kind(cls) -> str:
+    def kind(cls) -> str:
         return "group test"
 
 
-class FoldChange(_ParsableEnum):
+class FoldChange(Choice):
     """How :func:`compare_groups` computes ``log2fc`` (see :mod:`radiogenomics.stats.effect`)."""
 
     MINMAX = "minmax"
     RAW = "raw"
 
     @classmethod
-    def _kind(cls) -> str:
+    def kind(cls) -> str:
         return "fold change"
 
 
@@ -531,15 +510,13 @@ def split_feature_name(name: str) -> tuple[str, str, str]:
     """Split a cohort feature name ``<roi>_<modality>__<feature>`` into ``(roi, modality, feature)``.
 
     Names without a source prefix give ``("", "", name)``; the ROI may itself contain underscores
-    (the modality is the part after the last one).
+    (:func:`radiogenomics.table.parse_feature_column`).
 
     >>> split_feature_name("tumour_pet__original_glcm_Contrast")
     ('tumour', 'pet', 'original_glcm_Contrast')
     """
-    m = _SOURCE_RE.match(name)
-    if m is None:
-        return "", "", name
-    return m["roi"], m["modality"], m["name"]
+    parsed = parse_feature_column(name)
+    return ("", "", name) if parsed is None else tuple(parsed)  # type: ignore[return-value]
 
 
 def compare_groups_by(

@@ -21,10 +21,10 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
 from radiogenomics.errors import UnknownNameError
+from radiogenomics.plotting import DPI, new_figure
 from radiogenomics.stats._common import _preview
 from radiogenomics.stats.correlation import correlation_matrix
 from radiogenomics.stats.errors import StatsError
-from radiogenomics.stats.volcano import DPI, new_figure
 
 __all__ = ["HEATMAP_SIZE", "cluster_order", "correlation_heatmap", "heatmap_from_matrix"]
 
@@ -175,7 +175,7 @@ def correlation_heatmap(
     Returns
     -------
     matplotlib.figure.Figure
-        Save it with :func:`radiogenomics.stats.save_figure`.
+        Save it with :func:`radiogenomics.plotting.save_figure`.
     """
     corr = correlation_matrix(df, features, method)
     return heatmap_from_matrix(corr, cluster=cluster, linkage=linkage, distance=distance, max_labels=max_labels,

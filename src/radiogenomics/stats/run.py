@@ -16,7 +16,6 @@ association of the group with ``by``. Files written under ``outdir``:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,20 +25,19 @@ import numpy as np
 import pandas as pd
 
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.plotting import save_figure
 from radiogenomics.stats.categorical import categorical_association
 from radiogenomics.stats.errors import StatsError
 from radiogenomics.stats.fdr import fdr_bh
 from radiogenomics.stats.groups import compare_groups_by
 from radiogenomics.stats.heatmap import correlation_heatmap
 from radiogenomics.stats.table1 import table1, write_table1
-from radiogenomics.stats.volcano import save_figure, volcano, volcano_grid
+from radiogenomics.stats.volcano import volcano, volcano_grid
+from radiogenomics.table import feature_columns
 
-__all__ = ["StatsOutputs", "feature_columns", "run_stats"]
+__all__ = ["StatsOutputs", "run_stats"]
 
 logger = logging.getLogger(__name__)
-
-_PYRADIOMICS_NAME = re.compile(r"^[A-Za-z0-9.\-]+_(shape|shape2D|firstorder|glcm|glrlm|glszm|gldm|ngtdm)_\w+$")
-
 
 @dataclass
 class StatsOutputs:
@@ -63,25 +61,6 @@ class StatsOutputs:
     figures: dict[str, Path] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def feature_columns(df: pd.DataFrame, pattern: str | None = None, reserved: Sequence[str] = ()) -> list[str]:
-    """Feature columns of a cohort table.
-
-    Numeric columns other than ``case_id`` and ``reserved``; of those, the ones matching ``pattern``
-    (a regular expression) when given, else the ``<roi>_<modality>__`` prefixed ones, else the ones with
-    PyRadiomics names, else all numeric columns.
-    """
-    numeric = [c for c in df.columns if c not in set(reserved) and c != "case_id"
-               and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
-    if pattern:
-        rx = re.compile(pattern)
-        return [c for c in numeric if rx.search(str(c))]
-    prefixed = [c for c in numeric if "__" in str(c)]
-    if prefixed:
-        return prefixed
-    named = [c for c in numeric if _PYRADIOMICS_NAME.match(str(c))]
-    return named or numeric
 
 
 def _write(df: pd.DataFrame, stem: Path) -> list[Path]:
@@ -115,7 +94,7 @@ def run_stats(
     group : grouping column (e.g. ``"TP53"``).
     outdir : output folder (created).
     by : subset column (e.g. ``"cancer_type"``): one analysis per level and one of the whole cohort.
-    features : feature columns (default: :func:`feature_columns`).
+    features : feature columns (default: :func:`radiogenomics.table.feature_columns`).
     test, levels : as :func:`~radiogenomics.stats.compare_groups`.
     fc_threshold, fdr, labels : volcano thresholds (|log2FC|, Benjamini–Hochberg) and labels per panel.
     table1_by : grouping column of Table 1 (default ``by``, else ``group``).

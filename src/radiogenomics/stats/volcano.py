@@ -12,7 +12,8 @@ point and no panel text; a label that finds no free spot is left out (logged), s
 Figures are :class:`matplotlib.figure.Figure` objects on the Agg canvas (no pyplot, no global state),
 with fixed sizes and DPI: a single panel is ``SINGLE_SIZE`` inches, a grid ``PANEL_SIZE`` inches per
 panel, both at ``DPI`` dots per inch, so a saved PNG has exactly ``size × dpi`` pixels.
-:func:`save_figure` writes PNG and SVG (grey points are rasterised inside the SVG to keep it small).
+:func:`radiogenomics.plotting.save_figure` writes PNG and SVG (grey points are rasterised inside the SVG to keep
+it small).
 """
 
 from __future__ import annotations
@@ -22,27 +23,23 @@ import math
 import string
 from collections.abc import Callable, Mapping, Sequence
 from itertools import product
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
+from radiogenomics.plotting import DPI, new_figure
 from radiogenomics.stats._common import as_list, check_columns
 from radiogenomics.stats.errors import StatsError
 
 __all__ = [
     "COLORS",
-    "DPI",
     "PANEL_SIZE",
     "SINGLE_SIZE",
-    "new_figure",
-    "save_figure",
     "volcano",
     "volcano_classes",
     "volcano_grid",
@@ -50,37 +47,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DPI = 150
 SINGLE_SIZE = (6.0, 5.0)
 PANEL_SIZE = (3.6, 3.2)
 COLORS = {"up": "#d62728", "down": "#1f77b4", "ns": "#b4b4b4"}
 _P_FLOOR = 1e-300
-
-
-def new_figure(size: tuple[float, float], dpi: int = DPI) -> Figure:
-    """A constrained-layout :class:`Figure` of ``size`` inches on its own Agg canvas (no pyplot)."""
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``<path>.png`` and ``<path>.svg`` (or ``formats``) at the figure's DPI.
-
-    ``path`` is the file name without extension (an image extension, if given, is replaced). The
-    figure keeps its size (no tight bounding box), so a PNG is ``figsize × dpi`` pixels. Returns the
-    paths written.
-    """
-    stem = Path(path)
-    if stem.suffix.lower() in (".png", ".svg", ".pdf"):
-        stem = stem.with_suffix("")
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in formats:
-        out = stem.parent / f"{stem.name}.{fmt}"
-        fig.savefig(out, format=fmt, dpi=fig.dpi, metadata={"Date": None} if fmt == "svg" else None)
-        written.append(out)
-    return written
 
 
 def volcano_classes(results: pd.DataFrame, fc_threshold: float = 0.25, fdr_threshold: float = 0.05) -> pd.Series:
@@ -266,7 +236,7 @@ def volcano(
     Returns
     -------
     matplotlib.figure.Figure
-        Save it with :func:`save_figure`.
+        Save it with :func:`radiogenomics.plotting.save_figure`.
     """
     fig = new_figure(size, dpi)
     ax = fig.add_subplot()

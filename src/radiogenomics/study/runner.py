@@ -37,11 +37,11 @@ from typing import Any
 import pandas as pd
 
 from radiogenomics import __version__
-from radiogenomics.cohort.cache import atomic_write, checksum
-from radiogenomics.cohort.provenance import library_versions
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.provenance import atomic_write, checksum, library_versions
 from radiogenomics.settings import sha256_json
 from radiogenomics.study.settings import StudySettings
+from radiogenomics.table import parse_feature_column
 
 __all__ = ["STAGES", "StageError", "StageEvent", "StudyResult", "run_study"]
 
@@ -225,7 +225,7 @@ class _Stages:
         written: list[Path] = []
         for i, target in enumerate(self.s.targets):
             self.emit("models", "step", done=i, total=len(self.s.targets), message=target)
-            keep = ["case_id", target, *self.s.clinical, *(c for c in df.columns if "__" in str(c))]
+            keep = ["case_id", target, *self.s.clinical, *(c for c in df.columns if parse_feature_column(str(c)))]
             protocol = Protocol(kind=ms.protocol, n_folds=ms.folds, repeats=ms.repeats, seed=self.s.seed,
                                 n_boot=ms.n_boot)
             table = df[list(dict.fromkeys(c for c in keep if c in df.columns))]
@@ -245,7 +245,7 @@ class _Stages:
         settings = cs.cnn_settings(self.s.seed)
         manifest = self.resolved_manifest("cnn")  # the masks the features were extracted from
         df = self.features()
-        feats = df[["case_id", *(c for c in df.columns if "__" in str(c))]] if cs.compare else None
+        feats = df[["case_id", *(c for c in df.columns if parse_feature_column(str(c)))]] if cs.compare else None
         protocol = Protocol(kind=cs.protocol, n_folds=cs.folds, seed=self.s.seed, test_size=cs.test_size,
                             n_boot=cs.n_boot)
         written: list[Path] = []
@@ -289,25 +289,13 @@ def _provenance(st: _Stages, started: datetime, seconds: float) -> dict[str, Any
         "created": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "seed": st.s.seed,
-        "libraries": {**library_versions(), **_extra_versions()},
+        "libraries": library_versions(),
         "platform": platform.platform(),
         "settings_hash": st.s.settings_hash(),
         "settings": st.s.model_dump(mode="json"),
         "stages": {name: {k: v for k, v in rec.items() if k != "settings"} for name, rec in st.records.items()},
         "inputs": inputs,
     }
-
-
-def _extra_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for name in ("scikit-learn", "torch", "matplotlib", "jinja2"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def run_study(

@@ -23,9 +23,9 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import SimpleITK as sitk
 
 from radiogenomics import __version__
@@ -51,10 +51,8 @@ from radiogenomics.preprocess import (
     resegment,
     select_label,
 )
+from radiogenomics.presets import load_preset
 from radiogenomics.settings import ExtractionSettings
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["ImageLike", "MaskLike", "extract", "extract_roi"]
 
@@ -131,8 +129,6 @@ def resolve_settings(
     settings: ExtractionSettings | None, preset: str | None, label: int | None
 ) -> ExtractionSettings:
     """The settings to use: explicit settings, else the preset's; ``label`` overrides the label."""
-    from radiogenomics.presets import load_preset
-
     if settings is None:
         settings = load_preset(preset or "default")
     if label is not None and label != settings.label:
@@ -291,8 +287,6 @@ def extract(
     img, msk = _load(image, mask, s)
     values = extract_roi(img, msk, s)
     del img, msk
-    import pandas as pd  # imported late: the volumes are released before pandas' memory is taken
-
     series = pd.Series(values, dtype=np.float64, name="value")
     bad = series.index[~np.isfinite(series.to_numpy())]
     if len(bad):

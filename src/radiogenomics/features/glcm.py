@@ -72,6 +72,7 @@ import numba
 import numpy as np
 
 from radiogenomics.features.base import RoiData
+from radiogenomics.features.neighbourhood import cooccurrence_counts
 from radiogenomics.features.texture import matrix_inputs, texture_angles
 
 __all__ = ["angle_weights", "compute", "glcm_matrix", "glcm_normalise", "glcm_properties"]
@@ -79,28 +80,6 @@ __all__ = ["angle_weights", "compute", "glcm_matrix", "glcm_normalise", "glcm_pr
 logger = logging.getLogger(__name__)
 
 _EPS = float(np.spacing(1))
-
-
-@numba.njit(cache=True)
-def _glcm_counts(img: np.ndarray, mask: np.ndarray, angles: np.ndarray, ng: int) -> np.ndarray:
-    nz, ny, nx = img.shape
-    na = angles.shape[0]
-    out = np.zeros((ng, ng, na), dtype=np.float64)
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                if not mask[z, y, x]:
-                    continue
-                gi = img[z, y, x] - 1
-                for a in range(na):
-                    zz = z + angles[a, 0]
-                    yy = y + angles[a, 1]
-                    xx = x + angles[a, 2]
-                    if zz < 0 or zz >= nz or yy < 0 or yy >= ny or xx < 0 or xx >= nx:
-                        continue
-                    if mask[zz, yy, xx]:
-                        out[gi, img[zz, yy, xx] - 1, a] += 1.0
-    return out
 
 
 @numba.njit(cache=True)
@@ -148,15 +127,9 @@ def glcm_matrix(
 
     Parameters
     ----------
-    binned
-        Discretised image (2D or 3D integer array), grey levels ``1..n_levels`` inside the ROI.
-    mask
-        Boolean ROI mask, same shape as ``binned``.
-    angles
-        Integer offsets ``(n_angles, ndim)`` in array order, e.g. from
-        :meth:`~radiogenomics.features.base.RoiData.angles`.
-    n_levels
-        Number of grey levels :math:`N_g` (size of the first two axes).
+    binned, mask, angles, n_levels
+        See :func:`~radiogenomics.features.texture.matrix_inputs`; ``angles`` holds one offset of each mirrored
+        pair.
     symmetrical
         Add the transpose per angle (count each pair in both directions).
 
@@ -168,7 +141,7 @@ def glcm_matrix(
         and has grey level ``j``.
     """
     img, msk, ang = matrix_inputs(binned, mask, angles, n_levels)
-    counts = _glcm_counts(img, msk, ang, int(n_levels))
+    counts = cooccurrence_counts(img, msk, ang, int(n_levels))
     if symmetrical:
         counts += counts.transpose(1, 0, 2)
     return counts

@@ -9,27 +9,18 @@ Angles are the 13 (3D) or 4 (2D, ``force2D``) mono-directional unit offsets of
 used, as in PyRadiomics). As in PyRadiomics' C code, an angle along which no line holds more than one ROI
 voxel (e.g. the out-of-plane angles of a single-slice ROI) gives an all-zero matrix.
 
-Let :math:`N_g` be the grey levels present in the ROI (absent ones are removed from the matrix),
-:math:`N_r(\theta) = \sum_{i,j} \textbf{P}(i,j|\theta)` the number of runs,
-:math:`N_p(\theta) = \sum_{i,j} j\,\textbf{P}(i,j|\theta)` the number of voxels the runs cover,
-:math:`p(i,j|\theta) = \textbf{P}(i,j|\theta) / N_r(\theta)`,
-:math:`p_g(i|\theta) = \sum_j p(i,j|\theta)`, :math:`p_r(j|\theta) = \sum_i p(i,j|\theta)`,
-:math:`\mu_i = \sum_i i\,p_g(i|\theta)`, :math:`\mu_j = \sum_j j\,p_r(j|\theta)` and :math:`\epsilon`
-the machine epsilon. Per angle:
+Absent grey levels and run lengths that occur nowhere are removed from the matrix. Per angle, with
+:math:`N_r(\theta) = \sum_{i,j} \textbf{P}(i,j|\theta)` the number of runs and
+:math:`N_p(\theta) = \sum_{i,j} j\,\textbf{P}(i,j|\theta)` the number of voxels they cover:
 
-- ShortRunEmphasis :math:`\sum_{i,j} p(i,j)/j^2`; LongRunEmphasis :math:`\sum_{i,j} p(i,j)\,j^2`
-- LowGrayLevelRunEmphasis :math:`\sum_{i,j} p(i,j)/i^2`; HighGrayLevelRunEmphasis
-  :math:`\sum_{i,j} p(i,j)\,i^2`
-- ShortRunLowGrayLevelEmphasis :math:`\sum p(i,j)/(i^2 j^2)`; ShortRunHighGrayLevelEmphasis
-  :math:`\sum p(i,j)\,i^2/j^2`; LongRunLowGrayLevelEmphasis :math:`\sum p(i,j)\,j^2/i^2`;
-  LongRunHighGrayLevelEmphasis :math:`\sum p(i,j)\,i^2 j^2`
-- GrayLevelNonUniformity :math:`\sum_i (\sum_j \textbf{P}(i,j))^2 / N_r`, …Normalized
-  :math:`\sum_i p_g(i)^2`
-- RunLengthNonUniformity :math:`\sum_j (\sum_i \textbf{P}(i,j))^2 / N_r`, …Normalized
-  :math:`\sum_j p_r(j)^2`
-- RunPercentage :math:`N_r / N_p`
-- GrayLevelVariance :math:`\sum_i p_g(i)(i - \mu_i)^2`; RunVariance :math:`\sum_j p_r(j)(j - \mu_j)^2`
-- RunEntropy :math:`-\sum_{i,j} p(i,j)\log_2(p(i,j) + \epsilon)`
+- RunPercentage :math:`N_r / N_p`;
+- the other 15 features are the grey level × size statistics of
+  :class:`~radiogenomics.features.texture.GraySizeStatistics` (formulas there) of
+  :math:`\textbf{P}(\cdot|\theta)` with the run lengths as sizes :math:`j` and :math:`N = N_r(\theta)`, e.g.
+  ShortRunEmphasis :math:`\sum_{i,j} \textbf{P}(i,j|\theta) / j^2 / N_r(\theta)`. Their names
+  (:func:`~radiogenomics.features.texture.statistic_names`) say ``ShortRun`` and ``LongRun`` for small
+  and large sizes, ``RunLength`` in the size non-uniformities and ``Run`` in RunVariance, RunEntropy and
+  the Low/HighGrayLevelRunEmphasis.
 
 Without ``weightingNorm`` the value is the mean over the angles, skipping angles whose matrix is empty
 (``nanmean``). With ``weightingNorm`` the per-angle matrices are first summed, weighted by the length of
@@ -40,17 +31,19 @@ spacing :math:`s`; ``no_weighting``: weight 1), and the features are computed on
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numba
 import numpy as np
 
 from radiogenomics.features.base import RoiData
-from radiogenomics.features.texture import matrix_inputs, texture_angles
+from radiogenomics.features.texture import GraySizeStatistics, matrix_inputs, statistic_names, texture_angles
 
 __all__ = ["angle_weights", "compute", "glrlm_matrix"]
 
 logger = logging.getLogger(__name__)
+
+_STATISTICS = statistic_names("glrlm", small="ShortRun", large="LongRun", size="RunLength", unit="Run", gray="Run")
 
 
 @numba.njit(cache=True)
@@ -111,15 +104,9 @@ def glrlm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_lev
 
     Parameters
     ----------
-    binned
-        Discretised image (grey levels ``1..n_levels`` inside the ROI), array order, 1D to 3D.
-    mask
-        Boolean ROI mask of the same shape.
-    angles
-        Integer offsets ``(n_angles, ndim)`` in array order; runs follow :math:`a` (the direction of a
-        line does not change its runs).
-    n_levels
-        :math:`N_g`, the number of grey level rows.
+    binned, mask, angles, n_levels
+        See :func:`~radiogenomics.features.texture.matrix_inputs`; runs follow each offset :math:`a` (the
+        direction of a line does not change its runs).
 
     Returns
     -------
@@ -219,44 +206,17 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
     n_runs = np.where(n_runs == 0, np.nan, n_runs)
     pr = np.sum(p, axis=0)                                 # (R, A)
     pg = np.sum(p, axis=1)                                 # (G, A)
-    i = roi.gray_levels.astype(np.float64)[:, None]        # (G, 1)
     j = np.arange(1, p.shape[1] + 1, dtype=np.float64)
     present = np.sum(pr, axis=1) != 0
-    p, pr, j = p[:, present, :], pr[present], j[present][:, None]   # j: (R, 1)
-    i2, j2 = i**2, j**2
-    i2_3, j2_3 = i2[:, :, None], j2[None, :, :]           # broadcast over (G, R, A)
-
-    def normalised_variance(marginal: np.ndarray, v: np.ndarray) -> np.ndarray:
-        q = marginal / n_runs[None, :]
-        mu = np.sum(q * v, axis=0, keepdims=True)
-        return np.sum(q * (v - mu) ** 2, axis=0)
-
-    def entropy() -> np.ndarray:
-        q = p / n_runs[None, None, :]
-        return -np.sum(q * np.log2(q + np.spacing(1)), axis=(0, 1))
-
-    per_angle: dict[str, Callable[[], np.ndarray]] = {
-        "ShortRunEmphasis": lambda: np.sum(pr / j2, axis=0) / n_runs,
-        "LongRunEmphasis": lambda: np.sum(pr * j2, axis=0) / n_runs,
-        "GrayLevelNonUniformity": lambda: np.sum(pg**2, axis=0) / n_runs,
-        "GrayLevelNonUniformityNormalized": lambda: np.sum(pg**2, axis=0) / n_runs**2,
-        "RunLengthNonUniformity": lambda: np.sum(pr**2, axis=0) / n_runs,
-        "RunLengthNonUniformityNormalized": lambda: np.sum(pr**2, axis=0) / n_runs**2,
-        "RunPercentage": lambda: n_runs / np.sum(pr * j, axis=0),
-        "GrayLevelVariance": lambda: normalised_variance(pg, i),
-        "RunVariance": lambda: normalised_variance(pr, j),
-        "RunEntropy": entropy,
-        "LowGrayLevelRunEmphasis": lambda: np.sum(pg / i2, axis=0) / n_runs,
-        "HighGrayLevelRunEmphasis": lambda: np.sum(pg * i2, axis=0) / n_runs,
-        "ShortRunLowGrayLevelEmphasis": lambda: np.sum(p / (i2_3 * j2_3), axis=(0, 1)) / n_runs,
-        "ShortRunHighGrayLevelEmphasis": lambda: np.sum(p * i2_3 / j2_3, axis=(0, 1)) / n_runs,
-        "LongRunLowGrayLevelEmphasis": lambda: np.sum(p * j2_3 / i2_3, axis=(0, 1)) / n_runs,
-        "LongRunHighGrayLevelEmphasis": lambda: np.sum(p * (j2_3 * i2_3), axis=(0, 1)) / n_runs,
-    }
+    stats = GraySizeStatistics(p[:, present, :], pg, pr[present], roi.gray_levels, j[present], n_runs)
     values: dict[str, float] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for name in features:
-            if name not in per_angle:
+            if name == "RunPercentage":
+                per_angle = n_runs / np.sum(stats.ps * stats.j, axis=0)
+            elif name in _STATISTICS:
+                per_angle = stats.value(_STATISTICS[name])
+            else:
                 raise KeyError(f"unknown GLRLM feature {name!r}")
-            values[name] = _nanmean(np.asarray(per_angle[name](), dtype=np.float64))
+            values[name] = _nanmean(np.asarray(per_angle, dtype=np.float64))
     return values

@@ -5,92 +5,36 @@ bidirectional distance-1 offsets of :func:`radiogenomics.features.angles.generat
 in 3D; 8-connectivity within the slice when ``force2D`` is on; the ``distances`` setting is not used, as in
 PyRadiomics). :math:`\textbf{P}(i,j)` counts the zones of grey level :math:`i` and size :math:`j` voxels.
 
-Let :math:`N_g` be the grey levels present in the ROI (absent ones are removed from the matrix),
-:math:`N_s` the zone sizes that occur, :math:`N_z = \sum_{i,j} \textbf{P}(i,j)` the number of zones and
-:math:`N_p = \sum_{i,j} j\,\textbf{P}(i,j)` the number of voxels (each replaced by 1 when 0),
-:math:`p(i,j) = \textbf{P}(i,j)/N_z`, :math:`p_g(i) = \sum_j p(i,j)`, :math:`p_s(j) = \sum_i p(i,j)`,
-:math:`\mu_i = \sum_i i\,p_g(i)`, :math:`\mu_j = \sum_j j\,p_s(j)` and :math:`\epsilon` the machine epsilon:
+Absent grey levels and zone sizes that occur nowhere are removed from the matrix. With
+:math:`N_z = \sum_{i,j} \textbf{P}(i,j)` the number of zones and :math:`N_p = \sum_{i,j} j\,\textbf{P}(i,j)`
+the number of voxels (each replaced by 1 when 0):
 
-- SmallAreaEmphasis :math:`\sum_{i,j} p(i,j)/j^2`; LargeAreaEmphasis :math:`\sum_{i,j} p(i,j)\,j^2`
-- LowGrayLevelZoneEmphasis :math:`\sum_{i,j} p(i,j)/i^2`; HighGrayLevelZoneEmphasis
-  :math:`\sum_{i,j} p(i,j)\,i^2`
-- SmallAreaLowGrayLevelEmphasis :math:`\sum p(i,j)/(i^2 j^2)`; SmallAreaHighGrayLevelEmphasis
-  :math:`\sum p(i,j)\,i^2/j^2`; LargeAreaLowGrayLevelEmphasis :math:`\sum p(i,j)\,j^2/i^2`;
-  LargeAreaHighGrayLevelEmphasis :math:`\sum p(i,j)\,i^2 j^2`
-- GrayLevelNonUniformity :math:`\sum_i (\sum_j \textbf{P}(i,j))^2 / N_z`, …Normalized
-  :math:`\sum_i p_g(i)^2`
-- SizeZoneNonUniformity :math:`\sum_j (\sum_i \textbf{P}(i,j))^2 / N_z`, …Normalized
-  :math:`\sum_j p_s(j)^2`
-- ZonePercentage :math:`N_z / N_p`
-- GrayLevelVariance :math:`\sum_i p_g(i)(i - \mu_i)^2`; ZoneVariance :math:`\sum_j p_s(j)(j - \mu_j)^2`
-- ZoneEntropy :math:`-\sum_{i,j} p(i,j)\log_2(p(i,j) + \epsilon)`
+- ZonePercentage :math:`N_z / N_p`;
+- the other 15 features are the grey level × size statistics of
+  :class:`~radiogenomics.features.texture.GraySizeStatistics` (formulas there) with the zone sizes as
+  sizes :math:`j` and :math:`N = N_z`, e.g. LargeAreaHighGrayLevelEmphasis
+  :math:`\sum_{i,j} \textbf{P}(i,j)\,i^2 j^2 / N_z`. Their names
+  (:func:`~radiogenomics.features.texture.statistic_names`) say ``SmallArea`` and ``LargeArea`` for small
+  and large sizes, ``SizeZone`` in the size non-uniformities and ``Zone`` in ZoneVariance, ZoneEntropy
+  and the Low/HighGrayLevelZoneEmphasis.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numba
 import numpy as np
 
 from radiogenomics.features.base import RoiData
-from radiogenomics.features.texture import matrix_inputs, texture_angles
+from radiogenomics.features.neighbourhood import zone_levels_sizes
+from radiogenomics.features.texture import GraySizeStatistics, matrix_inputs, statistic_names, texture_angles
 
 __all__ = ["compute", "glszm_matrix", "zones"]
 
 logger = logging.getLogger(__name__)
 
-
-@numba.njit(cache=True)
-def _zone_kernel(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flood-fill the ROI; return the grey level and the size of every zone, in scan order of the zones'
-    first voxel (3D arrays, offsets in array order)."""
-    nz, ny, nx = binned.shape
-    todo = mask.copy()
-    n_roi = 0
-    for v in mask.ravel():
-        if v:
-            n_roi += 1
-    stack = np.empty((n_roi, 3), dtype=np.int64)
-    levels = np.empty(n_roi, dtype=np.int64)
-    sizes = np.empty(n_roi, dtype=np.int64)
-    n_zones = 0
-    na = angles.shape[0]
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                if not todo[z, y, x]:
-                    continue
-                g = binned[z, y, x]
-                todo[z, y, x] = False
-                stack[0, 0] = z
-                stack[0, 1] = y
-                stack[0, 2] = x
-                top = 1
-                size = 0
-                while top > 0:
-                    top -= 1
-                    cz = stack[top, 0]
-                    cy = stack[top, 1]
-                    cx = stack[top, 2]
-                    size += 1
-                    for a in range(na):
-                        qz = cz + angles[a, 0]
-                        qy = cy + angles[a, 1]
-                        qx = cx + angles[a, 2]
-                        if qz < 0 or qz >= nz or qy < 0 or qy >= ny or qx < 0 or qx >= nx:
-                            continue
-                        if todo[qz, qy, qx] and binned[qz, qy, qx] == g:
-                            todo[qz, qy, qx] = False
-                            stack[top, 0] = qz
-                            stack[top, 1] = qy
-                            stack[top, 2] = qx
-                            top += 1
-                levels[n_zones] = g
-                sizes[n_zones] = size
-                n_zones += 1
-    return levels[:n_zones], sizes[:n_zones]
+_STATISTICS = statistic_names("glszm", small="SmallArea", large="LargeArea", size="SizeZone", unit="Zone", gray="Zone")
 
 
 def zones(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +58,7 @@ def zones(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray) -> tuple[np.
     mask = np.asarray(mask, dtype=bool)
     top = int(np.max(binned[mask])) if mask.any() else 1
     b3, m3, a3 = matrix_inputs(binned, mask, angles, max(top, 1))
-    return _zone_kernel(b3, m3, a3)
+    return zone_levels_sizes(b3, m3, a3)
 
 
 def glszm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_levels: int) -> np.ndarray:
@@ -122,15 +66,9 @@ def glszm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_lev
 
     Parameters
     ----------
-    binned
-        Discretised image (grey levels ``1..n_levels`` inside the ROI), array order, 1D to 3D.
-    mask
-        Boolean ROI mask of the same shape.
-    angles
-        Neighbour offsets ``(n_angles, ndim)`` defining connectivity (PyRadiomics: bidirectional,
-        distance 1, i.e. 26-connectivity in 3D).
-    n_levels
-        :math:`N_g`, the number of grey level rows.
+    binned, mask, angles, n_levels
+        See :func:`~radiogenomics.features.texture.matrix_inputs`; ``angles`` define the connectivity
+        (PyRadiomics: bidirectional, distance 1, i.e. 26-connectivity in 3D).
 
     Returns
     -------
@@ -147,7 +85,7 @@ def glszm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_lev
     """
     n_levels = int(n_levels)
     b3, m3, a3 = matrix_inputs(binned, mask, angles, n_levels)
-    levels, sizes = _zone_kernel(b3, m3, a3)
+    levels, sizes = zone_levels_sizes(b3, m3, a3)
     n_sizes = max(1, int(sizes.max())) if sizes.size else 1
     flat = np.bincount((levels - 1) * n_sizes + (sizes - 1), minlength=n_levels * n_sizes)
     return flat.reshape(n_levels, n_sizes).astype(np.float64)
@@ -169,45 +107,17 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
     p = glszm_matrix(roi.binned, roi.mask, angles, roi.n_levels)[roi.gray_levels - 1]
     ps = np.sum(p, axis=0)                                 # (S,)
     pg = np.sum(p, axis=1)                                 # (G,)
-    i = roi.gray_levels.astype(np.float64)
     j = np.arange(1, p.shape[1] + 1, dtype=np.float64)
     n_zones = float(np.sum(p)) or 1.0
     n_vox = float(np.sum(ps * j)) or 1.0
     present = ps != 0
-    p, ps, j = p[:, present], ps[present], j[present]
-    i2, j2 = i**2, j**2
-    i2_2, j2_2 = i2[:, None], j2[None, :]
-
-    def normalised_variance(marginal: np.ndarray, v: np.ndarray) -> float:
-        q = marginal / n_zones
-        mu = np.sum(q * v)
-        return np.sum(q * (v - mu) ** 2)
-
-    def entropy() -> float:
-        q = p / n_zones
-        return -np.sum(q * np.log2(q + np.spacing(1)))
-
-    formulas: dict[str, Callable[[], float]] = {
-        "SmallAreaEmphasis": lambda: np.sum(ps / j2) / n_zones,
-        "LargeAreaEmphasis": lambda: np.sum(ps * j2) / n_zones,
-        "GrayLevelNonUniformity": lambda: np.sum(pg**2) / n_zones,
-        "GrayLevelNonUniformityNormalized": lambda: np.sum(pg**2) / n_zones**2,
-        "SizeZoneNonUniformity": lambda: np.sum(ps**2) / n_zones,
-        "SizeZoneNonUniformityNormalized": lambda: np.sum(ps**2) / n_zones**2,
-        "ZonePercentage": lambda: n_zones / n_vox,
-        "GrayLevelVariance": lambda: normalised_variance(pg, i),
-        "ZoneVariance": lambda: normalised_variance(ps, j),
-        "ZoneEntropy": entropy,
-        "LowGrayLevelZoneEmphasis": lambda: np.sum(pg / i2) / n_zones,
-        "HighGrayLevelZoneEmphasis": lambda: np.sum(pg * i2) / n_zones,
-        "SmallAreaLowGrayLevelEmphasis": lambda: np.sum(p / (i2_2 * j2_2)) / n_zones,
-        "SmallAreaHighGrayLevelEmphasis": lambda: np.sum(p * i2_2 / j2_2) / n_zones,
-        "LargeAreaLowGrayLevelEmphasis": lambda: np.sum(p * j2_2 / i2_2) / n_zones,
-        "LargeAreaHighGrayLevelEmphasis": lambda: np.sum(p * (i2_2 * j2_2)) / n_zones,
-    }
+    stats = GraySizeStatistics(p[:, present], pg, ps[present], roi.gray_levels, j[present], n_zones)
     values: dict[str, float] = {}
     for name in features:
-        if name not in formulas:
+        if name == "ZonePercentage":
+            values[name] = n_zones / n_vox
+        elif name in _STATISTICS:
+            values[name] = float(stats.value(_STATISTICS[name]))
+        else:
             raise KeyError(f"unknown GLSZM feature {name!r}")
-        values[name] = float(formulas[name]())
     return values

@@ -33,10 +33,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
 from radiogenomics.features.base import RoiData
+from radiogenomics.features.neighbourhood import grey_tone_differences
 from radiogenomics.features.texture import matrix_inputs, texture_angles
 
 __all__ = ["compute", "ngtdm_matrix", "ngtdm_properties", "ngtdm_trim"]
@@ -44,52 +44,13 @@ __all__ = ["compute", "ngtdm_matrix", "ngtdm_properties", "ngtdm_trim"]
 logger = logging.getLogger(__name__)
 
 
-@numba.njit(cache=True)
-def _ngtdm_counts(img: np.ndarray, mask: np.ndarray, angles: np.ndarray, ng: int) -> np.ndarray:
-    nz, ny, nx = img.shape
-    na = angles.shape[0]
-    out = np.zeros((ng, 3), dtype=np.float64)
-    for g in range(ng):
-        out[g, 2] = g + 1
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                if not mask[z, y, x]:
-                    continue
-                count = 0.0
-                total = 0.0
-                for a in range(na):
-                    zz = z + angles[a, 0]
-                    yy = y + angles[a, 1]
-                    xx = x + angles[a, 2]
-                    if zz < 0 or zz >= nz or yy < 0 or yy >= ny or xx < 0 or xx >= nx:
-                        continue
-                    if mask[zz, yy, xx]:
-                        count += 1.0
-                        total += img[zz, yy, xx]
-                gi = img[z, y, x]
-                diff = 0.0
-                if count > 0:
-                    diff = abs(float(gi) - total / count)
-                out[gi - 1, 0] += 1.0
-                out[gi - 1, 1] += diff
-    return out
-
-
 def ngtdm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_levels: int) -> np.ndarray:
     r"""Neighbouring grey tone differences of a discretised image.
 
     Parameters
     ----------
-    binned
-        Discretised image (2D or 3D integer array), grey levels ``1..n_levels`` inside the ROI.
-    mask
-        Boolean ROI mask, same shape as ``binned``.
-    angles
-        Neighbour offsets ``(n_angles, ndim)`` in array order, *both* directions of each pair (e.g.
-        ``roi.angles(bidirectional=True)``).
-    n_levels
-        Number of grey levels :math:`N_g`.
+    binned, mask, angles, n_levels
+        See :func:`~radiogenomics.features.texture.matrix_inputs`; ``angles`` in both directions of each pair.
 
     Returns
     -------
@@ -98,7 +59,7 @@ def ngtdm_matrix(binned: np.ndarray, mask: np.ndarray, angles: np.ndarray, n_lev
         :math:`i`), :math:`s_i` (sum of :math:`|i - \bar A|` over them) and :math:`i`.
     """
     img, msk, ang = matrix_inputs(binned, mask, angles, n_levels)
-    return _ngtdm_counts(img, msk, ang, int(n_levels))
+    return grey_tone_differences(img, msk, ang, int(n_levels))
 
 
 def ngtdm_trim(matrix: np.ndarray) -> np.ndarray:
@@ -152,14 +113,14 @@ def ngtdm_properties(p: np.ndarray, features: Sequence[str]) -> dict[str, float]
 
 
 def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
-    """NGTDM features of ``roi`` with its settings (distances, force2D).
+    """NGTDM features of ``roi``: :func:`ngtdm_matrix` over the bidirectional offsets at the ``distances``
+    (in-plane only with ``force2D``), :func:`ngtdm_trim`, :func:`ngtdm_properties`.
 
     Raises
     ------
-    TooFewDimensionsError
-        When the ROI's bounding box admits no neighbour offset (PyRadiomics: "Error getting angle count").
-    KeyError
-        For an unknown feature name.
+    TooFewDimensionsError, KeyError
+        No neighbour offset fits in the bounding box (:func:`~radiogenomics.features.texture.texture_angles`);
+        an unknown feature name.
     """
     angles = texture_angles(roi, bidirectional=True)
     p = ngtdm_trim(ngtdm_matrix(roi.binned, roi.mask, angles, roi.n_levels))

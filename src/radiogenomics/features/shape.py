@@ -62,7 +62,7 @@ corner 7) and does not depend on the visiting order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numba
 import numpy as np
@@ -71,7 +71,16 @@ from radiogenomics.catalogue import FEATURES
 from radiogenomics.errors import EmptyMaskError, UnknownNameError
 from radiogenomics.features.base import RoiData
 
-__all__ = ["compute", "covariance_eigenvalues", "edge_vertices", "max_diameters", "mesh_area_volume"]
+__all__ = [
+    "axis_features",
+    "checked_mask",
+    "compute",
+    "covariance_eigenvalues",
+    "edge_vertices",
+    "max_diameters",
+    "mesh_area_volume",
+    "volume_mask",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -544,6 +553,51 @@ def axis_ratio(small: float, large: float, what: str) -> float:
     return float(np.sqrt(small / large))
 
 
+_AXES = {"MajorAxisLength", "MinorAxisLength", "LeastAxisLength", "Elongation", "Flatness"}
+
+
+def axis_features(padded: np.ndarray, spacing: np.ndarray, features: Sequence[str]) -> dict[str, float]:
+    r"""The principal-axis features among ``features``, for ``shape`` (3D) and ``shape2D``.
+
+    With :math:`\lambda_{major} \ge \lambda_{minor} \ge \lambda_{least}` the eigenvalues of
+    :func:`covariance_eigenvalues` (no :math:`\lambda_{least}` in 2D): MajorAxisLength, MinorAxisLength,
+    LeastAxisLength :math:`4 \sqrt{\lambda}` (:func:`axis_length`); Elongation
+    :math:`\sqrt{\lambda_{minor} / \lambda_{major}}`, Flatness :math:`\sqrt{\lambda_{least} / \lambda_{major}}`
+    (:func:`axis_ratio`). The eigenvalues are computed only when one of these features is wanted.
+
+    Parameters
+    ----------
+    padded, spacing
+        The padded mask and its spacing (array order), as :func:`covariance_eigenvalues` takes them.
+    features
+        The feature names asked for (others than the principal-axis ones are ignored).
+
+    Returns
+    -------
+    dict
+        ``{name: value}`` of the principal-axis names in ``features``, in their order.
+    """
+    wanted = [name for name in features if name in _AXES]
+    if not wanted:
+        return {}
+    eig = covariance_eigenvalues(padded, spacing)  # ascending
+    major, minor = float(eig[-1]), float(eig[-2])
+    least = float(eig[-3]) if eig.size > 2 else float("nan")
+    values: dict[str, float] = {}
+    for name in wanted:
+        if name == "MajorAxisLength":
+            values[name] = axis_length(major, "Major")
+        elif name == "MinorAxisLength":
+            values[name] = axis_length(minor, "Minor")
+        elif name == "LeastAxisLength":
+            values[name] = axis_length(least, "Least")
+        elif name == "Elongation":
+            values[name] = axis_ratio(minor, major, "Elongation")
+        else:  # Flatness
+            values[name] = axis_ratio(least, major, "Flatness")
+    return values
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Features
 # ---------------------------------------------------------------------------------------------------------
@@ -555,43 +609,80 @@ _DIAMETERS = {
     "Maximum2DDiameterRow": 2,
     "Maximum3DDiameter": 3,
 }
-_AXES = {"MajorAxisLength", "MinorAxisLength", "LeastAxisLength", "Elongation", "Flatness"}
 
 
-def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
-    """3D shape features of ``roi`` (names from :data:`radiogenomics.catalogue.FEATURES` ``["shape"]``).
+def checked_mask(
+    roi: RoiData,
+    features: Sequence[str],
+    family: str,
+    mask_of: Callable[[RoiData], tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The checked ROI mask of a shape family (``shape`` or ``shape2D``), its spacing and the padded mask.
+
+    Checks the feature names, takes the mask and its spacing (array order) from ``mask_of(roi)``
+    (:func:`volume_mask` or :func:`radiogenomics.features.shape2d.slice_mask`, which raise their own
+    errors), checks that it holds an ROI voxel and pads it with one background voxel on every side, as
+    PyRadiomics does.
 
     Parameters
     ----------
     roi
-        The ROI; only ``roi.mask`` (3D, cropped to the ROI bounding box) and ``roi.spacing`` are used.
+        The ROI.
     features
-        Feature names, in the order wanted.
+        The feature names asked for.
+    family
+        ``shape`` or ``shape2D`` (:data:`radiogenomics.catalogue.FEATURES` key).
+    mask_of
+        Returns the boolean mask and its spacing (array order) of ``roi``.
 
     Returns
     -------
-    dict
-        ``{name: value}`` in the order of ``features``.
+    mask, spacing, padded
+        The mask, its spacing in mm (array order, float64) and the padded mask.
 
     Raises
     ------
     UnknownNameError
-        For a name that is not a ``shape`` feature.
+        For a name that is not a ``family`` feature.
     EmptyMaskError
         When the mask holds no ROI voxel.
     """
-    valid = FEATURES["shape"]
+    valid = FEATURES[family]
     for name in features:
         if name not in valid:
-            raise UnknownNameError("shape feature", name, valid)
+            raise UnknownNameError(f"{family} feature", name, valid)
+    mask, spacing = mask_of(roi)
+    if not mask.any():
+        raise EmptyMaskError(f"The mask holds no ROI voxel; {family} features are undefined")
+    return mask, spacing, np.pad(mask, 1)
+
+
+def volume_mask(roi: RoiData) -> tuple[np.ndarray, np.ndarray]:
+    """The 3D mask and its spacing in array order ``(z, y, x)``.
+
+    Raises
+    ------
+    ValueError
+        A mask that is not 3D (2D masks have the ``shape2D`` features).
+    """
     mask = np.asarray(roi.mask, dtype=bool)
     if mask.ndim != 3:
         raise ValueError(f"shape features need a 3D mask, got {mask.ndim}D (use shape2D)")
-    if not mask.any():
-        raise EmptyMaskError("The mask holds no ROI voxel; shape features are undefined")
-    # PyRadiomics: spacing in array order (z, y, x), mask padded with one background voxel per side.
-    spacing = np.asarray(roi.spacing, dtype=np.float64)[::-1].copy()
-    padded = np.pad(mask, 1)
+    return mask, np.asarray(roi.spacing, dtype=np.float64)[::-1].copy()
+
+
+def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
+    """3D shape features of ``roi`` (names from :data:`radiogenomics.catalogue.FEATURES` ``["shape"]``), as
+    ``{name: value}`` in the order of ``features``.
+
+    Only ``roi.mask`` (3D, cropped to the ROI bounding box) and ``roi.spacing`` are used.
+
+    Raises
+    ------
+    UnknownNameError, EmptyMaskError, ValueError
+        See :func:`checked_mask` and :func:`volume_mask`.
+    """
+    mask, spacing, padded = checked_mask(roi, features, "shape", volume_mask)
     wanted = set(features)
 
     area = volume = float("nan")
@@ -600,10 +691,7 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
     diameters = np.full(4, np.nan)
     if wanted & _DIAMETERS.keys():
         diameters = max_diameters(edge_vertices(padded), spacing)
-    eig = np.full(3, np.nan)
-    if wanted & _AXES:
-        eig = covariance_eigenvalues(padded, spacing)
-    least, minor, major = (float(e) for e in eig)
+    axes = axis_features(padded, spacing, features)
 
     values: dict[str, float] = {}
     for name in features:
@@ -620,15 +708,7 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
             v = int(np.count_nonzero(mask)) * (sz * sx * sy)
         elif name in _DIAMETERS:
             v = float(diameters[_DIAMETERS[name]])
-        elif name == "MajorAxisLength":
-            v = axis_length(major, "Major")
-        elif name == "MinorAxisLength":
-            v = axis_length(minor, "Minor")
-        elif name == "LeastAxisLength":
-            v = axis_length(least, "Least")
-        elif name == "Elongation":
-            v = axis_ratio(minor, major, "Elongation")
-        else:  # Flatness
-            v = axis_ratio(least, major, "Flatness")
+        else:  # principal axes
+            v = axes[name]
         values[name] = float(v)
     return values

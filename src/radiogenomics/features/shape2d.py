@@ -49,13 +49,11 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from radiogenomics.catalogue import FEATURES
-from radiogenomics.errors import EmptyMaskError, InvalidMaskError, SettingsError, UnknownNameError
+from radiogenomics.errors import InvalidMaskError, SettingsError
 from radiogenomics.features.base import RoiData
 from radiogenomics.features.shape import (
-    axis_length,
-    axis_ratio,
-    covariance_eigenvalues,
+    axis_features,
+    checked_mask,
     edge_vertices,
     max_diameters,
 )
@@ -177,42 +175,21 @@ def slice_mask(roi: RoiData) -> tuple[np.ndarray, np.ndarray]:
 
 
 _MESH = {"MeshSurface", "Perimeter", "PerimeterSurfaceRatio", "Sphericity"}
-_AXES = {"MajorAxisLength", "MinorAxisLength", "Elongation"}
 
 
 def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
-    """2D shape features of ``roi`` (names from :data:`radiogenomics.catalogue.FEATURES` ``["shape2D"]``).
+    """2D shape features of ``roi`` (names from :data:`radiogenomics.catalogue.FEATURES` ``["shape2D"]``),
+    as ``{name: value}`` in the order of ``features``.
 
-    Parameters
-    ----------
-    roi
-        The ROI; ``roi.mask`` (cropped to the ROI bounding box), ``roi.spacing`` and the ``force2D`` /
-        ``force2Ddimension`` settings are used.
-    features
-        Feature names, in the order wanted.
-
-    Returns
-    -------
-    dict
-        ``{name: value}`` in the order of ``features``.
+    ``roi.mask`` (cropped to the ROI bounding box), ``roi.spacing`` and the ``force2D`` /
+    ``force2Ddimension`` settings are used.
 
     Raises
     ------
-    UnknownNameError
-        For a name that is not a ``shape2D`` feature.
-    SettingsError, InvalidMaskError
-        See :func:`slice_mask`.
-    EmptyMaskError
-        When the mask holds no ROI pixel.
+    UnknownNameError, EmptyMaskError, SettingsError, InvalidMaskError
+        See :func:`~radiogenomics.features.shape.checked_mask` and :func:`slice_mask`.
     """
-    valid = FEATURES["shape2D"]
-    for name in features:
-        if name not in valid:
-            raise UnknownNameError("shape2D feature", name, valid)
-    mask, spacing = slice_mask(roi)
-    if not mask.any():
-        raise EmptyMaskError("The mask holds no ROI voxel; shape2D features are undefined")
-    padded = np.pad(mask, 1)
+    mask, spacing, padded = checked_mask(roi, features, "shape2D", slice_mask)
     wanted = set(features)
 
     perimeter = area = float("nan")
@@ -224,10 +201,7 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
         grid = np.zeros((vertices.shape[0], 3), dtype=np.int64)
         grid[:, :2] = vertices
         diameter = float(max_diameters(grid, (spacing[0], spacing[1], 1.0), planes=False)[3])
-    eig = np.full(2, np.nan)
-    if wanted & _AXES:
-        eig = covariance_eigenvalues(padded, spacing)
-    minor, major = (float(e) for e in eig)
+    axes = axis_features(padded, spacing, features)
 
     values: dict[str, float] = {}
     for name in features:
@@ -244,11 +218,7 @@ def compute(roi: RoiData, features: Sequence[str]) -> dict[str, float]:
             v = (2 * np.sqrt(np.pi * area)) / perimeter
         elif name == "MaximumDiameter":
             v = diameter
-        elif name == "MajorAxisLength":
-            v = axis_length(major, "Major")
-        elif name == "MinorAxisLength":
-            v = axis_length(minor, "Minor")
-        else:  # Elongation
-            v = axis_ratio(minor, major, "Elongation")
+        else:  # principal axes
+            v = axes[name]
         values[name] = float(v)
     return values

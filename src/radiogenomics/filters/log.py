@@ -191,6 +191,54 @@ def _coefficients(sigma: float, spacing: float, second_derivative: bool) -> np.n
 # the 1-D recursion
 
 
+@numba.njit(inline="always")
+def _recursion_start(b_row: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
+                     c: tuple[float, float, float, float], bc: tuple[float, float, float, float],
+                     d: tuple[float, float, float, float], r0: np.ndarray, r1: np.ndarray, r2: np.ndarray,
+                     r3: np.ndarray, nq: int) -> None:
+    """The first 4 outputs ``r0..r3`` of a recursion whose border value ``b_row`` extends to infinity behind
+    the line: inputs ``b, s1, s2, s3`` (the anti-causal part passes ``s1 = b_row``), feed-forward
+    coefficients ``c``, border coefficients ``bc`` (ITK's ``BN``/``BM``), feedback coefficients ``d``."""
+    c0, c1, c2, c3 = c
+    b1, b2, b3, b4 = bc
+    d1, d2, d3, _ = d
+    for j in range(nq):
+        b = b_row[j]
+        t0 = b * c0 + b * c1 + b * c2 + b * c3
+        t1 = s1[j] * c0 + b * c1 + b * c2 + b * c3
+        t2 = s2[j] * c0 + s1[j] * c1 + b * c2 + b * c3
+        t3 = s3[j] * c0 + s2[j] * c1 + s1[j] * c2 + b * c3
+        t0 = t0 - (b * b1 + b * b2 + b * b3 + b * b4)
+        t1 = t1 - (t0 * d1 + b * b2 + b * b3 + b * b4)
+        t2 = t2 - (t1 * d1 + t0 * d2 + b * b3 + b * b4)
+        t3 = t3 - (t2 * d1 + t1 * d2 + t0 * d3 + b * b4)
+        r0[j] = t0
+        r1[j] = t1
+        r2[j] = t2
+        r3[j] = t3
+
+
+@numba.njit(inline="always")
+def _recursion_step(s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray, r: np.ndarray,
+                    r1: np.ndarray, r2: np.ndarray, r3: np.ndarray, c: tuple[float, float, float, float],
+                    d: tuple[float, float, float, float], nq: int) -> None:
+    """One output sample ``r = s0 c0 + s1 c1 + s2 c2 + s3 c3 - (r1 d1 + r2 d2 + r3 d3 + r d4)`` of the
+    inputs ``s0..s3`` (newest first) and the previous outputs ``r1..r3``; ``r`` holds the output 4 samples
+    back until overwritten."""
+    c0, c1, c2, c3 = c
+    d1, d2, d3, d4 = d
+    for j in range(nq):
+        t = s0[j] * c0 + s1[j] * c1 + s2[j] * c2 + s3[j] * c3
+        r[j] = t - (r1[j] * d1 + r2[j] * d2 + r3[j] * d3 + r[j] * d4)
+
+
+@numba.njit(inline="always")
+def _store_sum(o: np.ndarray, kept: np.ndarray, r: np.ndarray, nq: int) -> None:
+    """``o = float32(kept + r)``: a causal plus an anti-causal sample, rounded as ITK's output is."""
+    for j in range(nq):
+        o[j] = np.float32(kept[j] + r[j])
+
+
 @numba.njit(cache=True)
 def _recurse(x: np.ndarray, out: np.ndarray, k: np.ndarray, lo: int, hi: int, ring: np.ndarray,
              causal: np.ndarray) -> None:
@@ -203,71 +251,41 @@ def _recurse(x: np.ndarray, out: np.ndarray, k: np.ndarray, lo: int, hi: int, ri
     causal part runs up to ``hi - 1`` only (samples ``lo..hi-1`` kept in ``causal``) and the anti-causal
     part down to ``lo`` only.
     """
-    n0, n1, n2, n3 = k[0], k[1], k[2], k[3]
-    d1, d2, d3, d4 = k[4], k[5], k[6], k[7]
-    m1, m2, m3, m4 = k[8], k[9], k[10], k[11]
-    bn1, bn2, bn3, bn4 = k[12], k[13], k[14], k[15]
-    bm1, bm2, bm3, bm4 = k[16], k[17], k[18], k[19]
+    n = (k[0], k[1], k[2], k[3])
+    d = (k[4], k[5], k[6], k[7])
+    m = (k[8], k[9], k[10], k[11])
+    bn = (k[12], k[13], k[14], k[15])
+    bm = (k[16], k[17], k[18], k[19])
     e = x.shape[0] - 1
     nq = x.shape[1]
     # causal part: the border value x[0] extends to -infinity
-    v, x1, x2, x3 = x[0], x[1], x[2], x[3]
-    r0, r1, r2, r3 = ring[0], ring[1], ring[2], ring[3]
-    for j in range(nq):
-        b = v[j]
-        t0 = b * n0 + b * n1 + b * n2 + b * n3
-        t1 = x1[j] * n0 + b * n1 + b * n2 + b * n3
-        t2 = x2[j] * n0 + x1[j] * n1 + b * n2 + b * n3
-        t3 = x3[j] * n0 + x2[j] * n1 + x1[j] * n2 + b * n3
-        t0 = t0 - (b * bn1 + b * bn2 + b * bn3 + b * bn4)
-        t1 = t1 - (t0 * d1 + b * bn2 + b * bn3 + b * bn4)
-        t2 = t2 - (t1 * d1 + t0 * d2 + b * bn3 + b * bn4)
-        t3 = t3 - (t2 * d1 + t1 * d2 + t0 * d3 + b * bn4)
-        r0[j] = t0
-        r1[j] = t1
-        r2[j] = t2
-        r3[j] = t3
+    _recursion_start(x[0], x[1], x[2], x[3], n, bn, d, ring[0], ring[1], ring[2], ring[3], nq)
     for i in range(lo, min(hi, 4)):
         causal[i - lo, :nq] = ring[i, :nq]
     for i in range(4, hi):
-        s0, s1, s2, s3 = x[i], x[i - 1], x[i - 2], x[i - 3]
-        r, r1, r2, r3 = ring[i & 3], ring[(i - 1) & 3], ring[(i - 2) & 3], ring[(i - 3) & 3]
-        for j in range(nq):  # r holds sample i - 4 until overwritten
-            t = s0[j] * n0 + s1[j] * n1 + s2[j] * n2 + s3[j] * n3
-            r[j] = t - (r1[j] * d1 + r2[j] * d2 + r3[j] * d3 + r[j] * d4)
+        r = ring[i & 3]
+        _recursion_step(x[i], x[i - 1], x[i - 2], x[i - 3], r, ring[(i - 1) & 3], ring[(i - 2) & 3],
+                        ring[(i - 3) & 3], n, d, nq)
         if i >= lo:
             causal[i - lo, :nq] = r[:nq]
     # anti-causal part: the border value x[e] extends to +infinity
-    v, x1, x2 = x[e], x[e - 1], x[e - 2]
-    r0, r1, r2, r3 = ring[e & 3], ring[(e - 1) & 3], ring[(e - 2) & 3], ring[(e - 3) & 3]
-    for j in range(nq):
-        b = v[j]
-        t0 = b * m1 + b * m2 + b * m3 + b * m4
-        t1 = b * m1 + b * m2 + b * m3 + b * m4
-        t2 = x1[j] * m1 + b * m2 + b * m3 + b * m4
-        t3 = x2[j] * m1 + x1[j] * m2 + b * m3 + b * m4
-        t0 = t0 - (b * bm1 + b * bm2 + b * bm3 + b * bm4)
-        t1 = t1 - (t0 * d1 + b * bm2 + b * bm3 + b * bm4)
-        t2 = t2 - (t1 * d1 + t0 * d2 + b * bm3 + b * bm4)
-        t3 = t3 - (t2 * d1 + t1 * d2 + t0 * d3 + b * bm4)
-        r0[j] = t0
-        r1[j] = t1
-        r2[j] = t2
-        r3[j] = t3
+    _recursion_start(x[e], x[e], x[e - 1], x[e - 2], m, bm, d, ring[e & 3], ring[(e - 1) & 3],
+                     ring[(e - 2) & 3], ring[(e - 3) & 3], nq)
     for i in range(max(e - 3, lo), min(e + 1, hi)):
-        o, kept, r = out[i - lo], causal[i - lo], ring[i & 3]
-        for j in range(nq):
-            o[j] = np.float32(kept[j] + r[j])
+        _store_sum(out[i - lo], causal[i - lo], ring[i & 3], nq)
     for i in range(e - 3, lo, -1):
-        s0, s1, s2, s3 = x[i], x[i + 1], x[i + 2], x[i + 3]
-        r, r1, r2, r3 = ring[(i - 1) & 3], ring[i & 3], ring[(i + 1) & 3], ring[(i + 2) & 3]
-        for j in range(nq):  # r holds sample i + 3 until overwritten
-            t = s0[j] * m1 + s1[j] * m2 + s2[j] * m3 + s3[j] * m4
-            r[j] = t - (r1[j] * d1 + r2[j] * d2 + r3[j] * d3 + r[j] * d4)
+        r = ring[(i - 1) & 3]
+        _recursion_step(x[i], x[i + 1], x[i + 2], x[i + 3], r, ring[i & 3], ring[(i + 1) & 3],
+                        ring[(i + 2) & 3], m, d, nq)
         if i - 1 < hi:
-            o, kept = out[i - 1 - lo], causal[i - 1 - lo]
-            for j in range(nq):
-                o[j] = np.float32(kept[j] + r[j])
+            _store_sum(out[i - 1 - lo], causal[i - 1 - lo], r, nq)
+
+
+@numba.njit(inline="always")
+def _work_arrays(n_l: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The float64 work arrays of :func:`_recurse` for :data:`_CHUNK` lines of length ``n_l``: the lines,
+    the ring of the last 4 recursion samples and the causal samples ``lo..hi-1``."""
+    return np.empty((n_l, _CHUNK)), np.empty((4, _CHUNK)), np.empty((hi - lo, _CHUNK))
 
 
 @numba.njit(cache=True)
@@ -275,9 +293,7 @@ def _filter_middle(src: np.ndarray, dst: np.ndarray, k: np.ndarray, lo: int, hi:
     """Recursive filter along the lines ``src[p, :, q]`` (any real dtype and strides); samples ``lo..hi-1``
     of every line to ``dst[p, :, q]`` (float32)."""
     n_p, n_l, n_q = src.shape
-    buf = np.empty((n_l, _CHUNK))
-    ring = np.empty((4, _CHUNK))
-    causal = np.empty((hi - lo, _CHUNK))
+    buf, ring, causal = _work_arrays(n_l, lo, hi)
     for p in range(n_p):
         for q0 in range(0, n_q, _CHUNK):
             nq = min(_CHUNK, n_q - q0)
@@ -296,10 +312,8 @@ def _filter_last(src: np.ndarray, dst: np.ndarray, k: np.ndarray, lo: int, hi: i
     """Recursive filter along the lines ``src[p, q, :]`` (any real dtype and strides); samples ``lo..hi-1``
     of every line to ``dst[p, q, :]`` (float32). Blocks of lines are transposed through a buffer."""
     n_p, n_q, n_l = src.shape
-    buf = np.empty((n_l, _CHUNK))
+    buf, ring, causal = _work_arrays(n_l, lo, hi)
     res = np.empty((hi - lo, _CHUNK), dtype=np.float32)
-    ring = np.empty((4, _CHUNK))
-    causal = np.empty((hi - lo, _CHUNK))
     for p in range(n_p):
         for q0 in range(0, n_q, _CHUNK):
             nq = min(_CHUNK, n_q - q0)

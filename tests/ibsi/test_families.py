@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import ndimage, special, stats
 
+from radiogenomics.features.glrlm import glrlm_matrix
 from radiogenomics.ibsi import glcm, gldzm, glrlm, glszm, histogram, ivh, local_intensity, ngldm, ngtdm, statistics
 from radiogenomics.ibsi.morphology import ellipsoid_area, moran_geary
 from radiogenomics.ibsi.texture import offsets
@@ -113,12 +114,16 @@ def test_run_lengths_brute_force(levels: np.ndarray) -> None:
 
 def test_zones_by_hand() -> None:
     lv = np.array([[[1, 2, 2], [2, 1, 0], [3, 3, 1]]])  # 8-connected within the slice
-    z = glszm.find_zones(lv, planar=True)
+    z = gldzm.find_zones(lv, planar=True)
     zones = sorted(zip(z.level.tolist(), z.size.tolist(), strict=True))
     assert zones == [(1, 3), (2, 3), (3, 2)]
     stacked = np.concatenate([lv, lv])  # 3D: the two slices join; 2D: six zones
-    assert len(glszm.find_zones(stacked, planar=False).size) == 3
-    assert len(glszm.find_zones(stacked, planar=True).size) == 6
+    assert len(gldzm.find_zones(stacked, planar=False).size) == 3
+    assert len(gldzm.find_zones(stacked, planar=True).size) == 6
+    # the GLSZM counts the same zones (default engine's kernel)
+    assert np.array_equal(glszm.size_zone_matrix(lv, 3, planar=True), [[0, 0, 1], [0, 0, 1], [0, 1, 0]])
+    assert glszm.size_zone_matrix(stacked, 3, planar=False).sum() == 3
+    assert glszm.size_zone_matrix(stacked, 3, planar=True).sum() == 6
     f = glszm.compute(lv, 3, ("2D",))
     assert f["szm_z_perc_2D"] == pytest.approx(3 / 8)
     assert f["szm_sze_2D"] == pytest.approx((1 / 9 + 1 / 9 + 1 / 4) / 3)
@@ -160,7 +165,9 @@ def test_ngtdm_and_ngldm_brute_force(levels: np.ndarray) -> None:
     assert np.allclose(m[0], s) and np.array_equal(m[1], n)
     p = n / n.sum()
     assert ngtdm.ngtdm_features(m)["ngt_coarseness"] == pytest.approx(1 / np.sum(p * s))
-    assert np.array_equal(ngldm.dependence_map(levels, planar=False), dep)
+    expected = np.zeros((4, dep.max()))
+    np.add.at(expected, (levels[levels > 0] - 1, dep[levels > 0] - 1), 1)
+    assert np.array_equal(ngldm.dependence_matrix(levels, 4, planar=False), expected)
 
 
 def test_moran_geary_brute_force() -> None:
@@ -209,3 +216,48 @@ def test_ellipsoid_area_is_the_ibsi_legendre_series() -> None:
     # spheroids (alpha * beta = 0 or alpha = beta) are the limits of the triaxial case
     assert ellipsoid_area(a, a, c) == pytest.approx(ellipsoid_area(a, a * (1 - 1e-9), c), rel=1e-7)
     assert ellipsoid_area(a, b, b) == pytest.approx(ellipsoid_area(a, b, b * (1 - 1e-9)), rel=1e-7)
+
+
+@pytest.mark.parametrize(("distance", "planar", "half", "count"),
+                         [(1, False, True, 13), (1, True, True, 4), (1, False, False, 26), (1, True, False, 8),
+                          (2, False, True, 49), (2, True, True, 8), (2, False, False, 124), (2, True, False, 24)])
+def test_offsets_are_the_chebyshev_neighbourhood(distance: int, planar: bool, half: bool, count: int) -> None:
+    got = offsets(distance, planar, half)
+    assert len(got) == len(set(got)) == count and got == sorted(got)
+    for off in got:
+        cheb = max(map(abs, off))
+        assert (cheb == distance if half else 1 <= cheb <= distance) and not (planar and off[0])
+        assert not half or off > (0, 0, 0)  # one of each mirrored pair
+
+
+def test_runs_along_a_direction_without_voxel_pairs() -> None:
+    """No line along x holds two mask voxels: PyRadiomics drops the direction, IBSI counts runs of 1."""
+    lv = np.zeros((1, 3, 3), dtype=int)
+    lv[0, 0, 0], lv[0, 1, 1], lv[0, 2, 0] = 1, 2, 2
+    assert not glrlm_matrix(lv, lv > 0, np.array([[0, 0, 1]]), 2).any()  # the default engine's rule
+    for off in offsets(1, planar=True, half=True):
+        assert np.array_equal(glrlm.run_length_matrix(lv, 2, off), _runs_brute(lv, off, 2))
+    assert glrlm.run_length_matrix(lv, 2, (0, 0, 1))[:, 0].tolist() == [1, 2]
+
+
+def test_ngtdm_leaves_out_voxels_without_neighbours() -> None:
+    lv = np.zeros((1, 4, 5), dtype=int)
+    lv[0, 0, :2] = [1, 3]  # a pair
+    lv[0, 3, 4] = 2  # alone
+    m = ngtdm.ngtdm_matrices(lv, 3, planar=True)[0]
+    assert m[1].tolist() == [1, 0, 1] and m[0].tolist() == [2, 0, 2]
+
+
+def test_ngldm_coarseness_is_a_bound_on_integer_differences(levels: np.ndarray) -> None:
+    mask = levels > 0
+    for alpha in (-1.0, 0.0, 1.5, 10.0):
+        dep = np.ones(levels.shape, dtype=int)
+        for off in offsets(1, planar=False, half=False):
+            for p in map(tuple, np.argwhere(mask)):
+                q = tuple(c + d for c, d in zip(p, off, strict=True))
+                if all(0 <= c < k for c, k in zip(q, levels.shape, strict=True)) and mask[q]:
+                    dep[p] += abs(levels[p] - levels[q]) <= alpha
+        expected = np.zeros((4, 27))
+        np.add.at(expected, (levels[mask] - 1, dep[mask] - 1), 1)
+        expected = expected[:, : dep.max()]
+        assert np.array_equal(ngldm.dependence_matrix(levels, 4, planar=False, coarseness=alpha), expected)

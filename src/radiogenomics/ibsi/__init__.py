@@ -6,16 +6,10 @@ and :func:`ibsi_table`. The IBSI-2 filters live in :mod:`radiogenomics.ibsi.filt
 
 from __future__ import annotations
 
-__all__ = ["IbsiSettings", "compute_ibsi", "ibsi_preset", "ibsi_table"]
+from radiogenomics.lazy import lazy_exports
 
-
-def __getattr__(name: str):  # lazy: keep ``import radiogenomics.ibsi.filters`` light
-    if name in ("compute_ibsi", "ibsi_table"):
-        from radiogenomics.ibsi import compute
-
-        return getattr(compute, name)
-    if name in ("IbsiSettings", "ibsi_preset"):
-        from radiogenomics.ibsi import settings
-
-        return getattr(settings, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# lazy: keep ``import radiogenomics.ibsi.filters`` light
+__getattr__, __all__ = lazy_exports(__name__, {
+    "compute": ("compute_ibsi", "ibsi_table"),
+    "settings": ("IbsiSettings", "ibsi_preset"),
+})

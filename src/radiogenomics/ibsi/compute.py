@@ -34,6 +34,7 @@ from radiogenomics.ibsi.processing import IbsiRoi, prepare
 from radiogenomics.ibsi.reference import load_reference, matches
 from radiogenomics.ibsi.settings import IbsiSettings, ibsi_preset
 from radiogenomics.image import Image, Mask
+from radiogenomics.io.volume import read_image, read_mask
 
 __all__ = ["COLUMNS", "TABLE_COLUMNS", "compute_ibsi", "compute_roi", "feature_name", "ibsi_table"]
 
@@ -117,8 +118,6 @@ def compute_ibsi(image: Image | str | Path, mask: Mask | str | Path, settings: I
         Columns ``feature_tag``, ``feature_name``, ``value`` (float64), one row per feature.
     """
     if isinstance(image, str | Path) or isinstance(mask, str | Path):
-        from radiogenomics.io.volume import read_image, read_mask
-
         image = read_image(image) if isinstance(image, str | Path) else image
         mask = read_mask(mask) if isinstance(mask, str | Path) else mask
     roi = prepare(image, mask, settings)

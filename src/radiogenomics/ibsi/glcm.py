@@ -32,7 +32,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from radiogenomics.ibsi.texture import GLCM_SUFFIXES, nanmean_features, offsets, shifted
+from radiogenomics.features.glcm import glcm_matrix
+from radiogenomics.ibsi.texture import aggregate, offsets
 
 __all__ = ["NAMES", "compute", "glcm_features", "glcm_matrices"]
 
@@ -66,21 +67,24 @@ NAMES = {
 
 
 def glcm_matrices(levels: np.ndarray, n_g: int, planar: bool, distance: int = 1) -> np.ndarray:
-    """Symmetric co-occurrence counts: ``(n_slices, n_directions, n_g, n_g)`` if ``planar`` (slices along
-    axis 0), else ``(1, 13, n_g, n_g)``; ``levels`` is 0 outside the intensity mask."""
-    dirs = offsets(distance, planar, half=True)
-    nz = levels.shape[0] if planar else 1
-    out = np.zeros((nz, len(dirs), n_g, n_g), dtype=np.float64)
-    zidx = np.broadcast_to(np.arange(levels.shape[0])[:, None, None], levels.shape) if planar else None
-    for d, off in enumerate(dirs):
-        src, dst = shifted(levels, off)
-        a, b = levels[src], levels[dst]
-        ok = (a > 0) & (b > 0)
-        z = zidx[src][ok] if planar else 0
-        flat = (z * n_g + (a[ok] - 1)) * n_g + (b[ok] - 1)
-        counts = np.bincount(flat, minlength=nz * n_g * n_g).reshape(nz, n_g, n_g)
-        out[:, d] = counts + counts.transpose(0, 2, 1)
-    return out
+    r"""Symmetric co-occurrence counts :math:`M + M^T` of ``levels`` per direction :math:`\mathbf a` at
+    Chebyshev distance ``distance``: the in-plane directions, slice by slice, if ``planar``, else the 3D
+    directions (array conventions of :mod:`radiogenomics.ibsi.texture`).
+
+    :math:`M_{ij}` counts the pairs :math:`(\mathbf x, \mathbf x + \mathbf a)` of intensity-mask voxels with
+    levels :math:`(i, j)`: the definition of the default engine, whose kernel
+    (:func:`radiogenomics.features.glcm.glcm_matrix`) counts them.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_slices, n_directions, n_g, n_g)`` if ``planar``, else ``(1, n_directions, n_g, n_g)``, directions
+        in the order of :func:`~radiogenomics.ibsi.texture.offsets`.
+    """
+    dirs = np.array(offsets(distance, planar, half=True))
+    mask = levels > 0
+    parts = [(levels[s : s + 1], mask[s : s + 1]) for s in range(levels.shape[0])] if planar else [(levels, mask)]
+    return np.stack([glcm_matrix(lv, m, dirs, n_g, symmetrical=True).transpose(2, 0, 1) for lv, m in parts])
 
 
 def glcm_features(counts: np.ndarray, n_g: int) -> dict[str, float]:
@@ -139,36 +143,15 @@ def glcm_features(counts: np.ndarray, n_g: int) -> dict[str, float]:
     }
 
 
-def _avg(mats: list[np.ndarray], n_g: int) -> dict[str, float]:
-    rows = [glcm_features(m, n_g) for m in mats if m.sum() > 0]
-    return nanmean_features(rows, list(NAMES))
-
-
 def compute(
     levels: np.ndarray, n_g: int, dims: Sequence[str], aggregations: Sequence[str], distance: int = 1
 ) -> dict[str, float]:
-    """``cm_*`` features for every requested dimension and aggregation, tags with their suffix."""
-    out: dict[str, float] = {}
-    results: dict[tuple[str, str], dict[str, float]] = {}
+    """``cm_*`` features for every requested dimension and aggregation, tags with their suffix
+    (:func:`~radiogenomics.ibsi.texture.aggregate`)."""
+    slices = volume = None
     if "2D" in dims or "2.5D" in dims:
         m = glcm_matrices(levels, n_g, planar=True, distance=distance)
-        if "2D" in dims:
-            if "avg" in aggregations:
-                results["2D", "avg"] = _avg([m[s, d] for s in range(m.shape[0]) for d in range(m.shape[1])], n_g)
-            if "comb" in aggregations:
-                results["2D", "comb"] = _avg([m[s].sum(axis=0) for s in range(m.shape[0])], n_g)
-        if "2.5D" in dims:
-            if "avg" in aggregations:
-                results["2.5D", "avg"] = _avg([m[:, d].sum(axis=0) for d in range(m.shape[1])], n_g)
-            if "comb" in aggregations:
-                results["2.5D", "comb"] = _avg([m.sum(axis=(0, 1))], n_g)
+        slices = [[(m[s, d], 0.0) for d in range(m.shape[1])] for s in range(m.shape[0]) if m[s].any()]
     if "3D" in dims:
-        m = glcm_matrices(levels, n_g, planar=False, distance=distance)[0]
-        if "avg" in aggregations:
-            results["3D", "avg"] = _avg(list(m), n_g)
-        if "comb" in aggregations:
-            results["3D", "comb"] = _avg([m.sum(axis=0)], n_g)
-    for key, feats in results.items():
-        for name, value in feats.items():
-            out[name + GLCM_SUFFIXES[key]] = value
-    return out
+        volume = [(m, 0.0) for m in glcm_matrices(levels, n_g, planar=False, distance=distance)[0]]
+    return aggregate(slices, volume, dims, aggregations, lambda counts, _: glcm_features(counts, n_g))

@@ -9,42 +9,73 @@ zones of level :math:`i` at distance :math:`j`. The features are the generic cou
 ``sdlge`` = slge, ``sdhge`` = shge, ``ldlge`` = llge, ``ldhge`` = lhge, ``glnu``, ``glnu_norm``,
 ``zdnu`` = jnu, ``zdnu_norm`` = jnu_norm, ``z_perc`` = perc, ``gl_var``, ``zd_var`` = j_var,
 ``zd_entr`` = j_entr.
+
+Zones are labelled here (:func:`find_zones`, ``scipy.ndimage.label`` per level) rather than by the
+default engine's flood fill (:func:`radiogenomics.features.glszm.zones`), which gives the level and size
+of each zone but not its voxels, and the distance of a zone needs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
-from radiogenomics.ibsi.glszm import find_zones, zone_matrix
-from radiogenomics.ibsi.texture import ZONE_SUFFIXES, aggregate_zone_matrices, count_matrix_features
+from radiogenomics.ibsi.texture import count_matrix_family, single_matrix_features
 
-__all__ = ["NAMES", "compute", "edge_distance"]
+__all__ = ["NAMES", "Zones", "compute", "distance_zone_matrix", "edge_distance", "find_zones"]
 
-_MAP = {"sde": "se", "lde": "le", "lgze": "lge", "hgze": "hge", "sdlge": "slge", "sdhge": "shge", "ldlge": "llge",
-        "ldhge": "lhge", "glnu": "glnu", "glnu_norm": "glnu_norm", "zdnu": "jnu", "zdnu_norm": "jnu_norm",
-        "z_perc": "perc", "gl_var": "gl_var", "zd_var": "j_var", "zd_entr": "j_entr"}
+NAMES, _features = count_matrix_family({
+    "dzm_sde": ("se", "Small distance emphasis"),
+    "dzm_lde": ("le", "Large distance emphasis"),
+    "dzm_lgze": ("lge", "Low grey level zone emphasis"),
+    "dzm_hgze": ("hge", "High grey level zone emphasis"),
+    "dzm_sdlge": ("slge", "Small distance low grey level emphasis"),
+    "dzm_sdhge": ("shge", "Small distance high grey level emphasis"),
+    "dzm_ldlge": ("llge", "Large distance low grey level emphasis"),
+    "dzm_ldhge": ("lhge", "Large distance high grey level emphasis"),
+    "dzm_glnu": ("glnu", "Grey level non-uniformity"),
+    "dzm_glnu_norm": ("glnu_norm", "Normalised grey level non-uniformity"),
+    "dzm_zdnu": ("jnu", "Zone distance non-uniformity"),
+    "dzm_zdnu_norm": ("jnu_norm", "Normalised zone distance non-uniformity"),
+    "dzm_z_perc": ("perc", "Zone percentage"),
+    "dzm_gl_var": ("gl_var", "Grey level variance"),
+    "dzm_zd_var": ("j_var", "Zone distance variance"),
+    "dzm_zd_entr": ("j_entr", "Zone distance entropy"),
+})
 
-NAMES = {
-    "dzm_sde": "Small distance emphasis",
-    "dzm_lde": "Large distance emphasis",
-    "dzm_lgze": "Low grey level zone emphasis",
-    "dzm_hgze": "High grey level zone emphasis",
-    "dzm_sdlge": "Small distance low grey level emphasis",
-    "dzm_sdhge": "Small distance high grey level emphasis",
-    "dzm_ldlge": "Large distance low grey level emphasis",
-    "dzm_ldhge": "Large distance high grey level emphasis",
-    "dzm_glnu": "Grey level non-uniformity",
-    "dzm_glnu_norm": "Normalised grey level non-uniformity",
-    "dzm_zdnu": "Zone distance non-uniformity",
-    "dzm_zdnu_norm": "Normalised zone distance non-uniformity",
-    "dzm_z_perc": "Zone percentage",
-    "dzm_gl_var": "Grey level variance",
-    "dzm_zd_var": "Zone distance variance",
-    "dzm_zd_entr": "Zone distance entropy",
-}
+
+@dataclass(frozen=True)
+class Zones:
+    """Zones of a discretised volume: per zone its ``level``, ``size`` (voxels) and ``min_value``, the
+    minimum of a voxel map over the zone (empty without a map)."""
+
+    level: np.ndarray
+    size: np.ndarray
+    min_value: np.ndarray
+
+
+def find_zones(levels: np.ndarray, planar: bool, values: np.ndarray | None = None) -> Zones:
+    """Connected zones of equal level (26-connected, or 8-connected within a slice if ``planar``) of
+    ``levels`` (0 outside the mask); ``values`` (e.g. a distance map) gives each zone's minimum."""
+    structure = np.ones((3, 3, 3), dtype=bool)
+    if planar:
+        structure[0] = structure[2] = False
+    lv, sz, mn = [], [], []
+    for g in np.unique(levels[levels > 0]):
+        lab, n = ndimage.label(levels == g, structure=structure)
+        idx = np.nonzero(lab)
+        ids = lab[idx] - 1
+        lv.append(np.full(n, g, dtype=np.int64))
+        sz.append(np.bincount(ids, minlength=n))
+        if values is not None:
+            m = np.full(n, np.inf)
+            np.minimum.at(m, ids, values[idx])
+            mn.append(m)
+    cat = np.concatenate
+    return Zones(cat(lv), cat(sz), cat(mn) if values is not None else np.zeros(0))
 
 
 def edge_distance(mask: np.ndarray, planar: bool) -> np.ndarray:
@@ -58,25 +89,19 @@ def edge_distance(mask: np.ndarray, planar: bool) -> np.ndarray:
     return ndimage.distance_transform_cdt(np.pad(mask, 1), metric="taxicab")[1:-1, 1:-1, 1:-1].astype(np.int64)
 
 
-def _features(matrix: np.ndarray, n_voxels: float) -> dict[str, float]:
-    f = count_matrix_features(matrix, n_voxels)
-    return {f"dzm_{k}": f[v] for k, v in _MAP.items()}
+def distance_zone_matrix(levels: np.ndarray, morph_mask: np.ndarray, n_g: int, planar: bool) -> np.ndarray:
+    """Zone counts ``(n_g, largest distance)``: ``[i - 1, j - 1]`` counts the zones of level :math:`i` at
+    distance :math:`j` from the edge of ``morph_mask``."""
+    zones = find_zones(levels, planar, values=edge_distance(morph_mask, planar).astype(np.float64))
+    d = zones.min_value.astype(np.int64)
+    n_j = int(d.max()) if d.size else 1
+    flat = (zones.level - 1) * n_j + (d - 1)
+    return np.bincount(flat, minlength=n_g * n_j).reshape(n_g, n_j).astype(np.float64)
 
 
 def compute(levels: np.ndarray, morph_mask: np.ndarray, n_g: int, dims: Sequence[str]) -> dict[str, float]:
     """``dzm_*`` features for every requested dimension, tags with their suffix."""
-    per_slice = volume = None
-    if "2D" in dims or "2.5D" in dims:
-        z = find_zones(levels, planar=True, values=edge_distance(morph_mask, planar=True).astype(np.float64))
-        d = z.min_value.astype(np.int64)
-        n_j = int(d.max())
-        per_slice = [
-            (zone_matrix(z.level[z.slice == s], d[z.slice == s], n_g, n_j), float((levels[s] > 0).sum()))
-            for s in range(levels.shape[0]) if levels[s].any()
-        ]
-    if "3D" in dims:
-        z = find_zones(levels, planar=False, values=edge_distance(morph_mask, planar=False).astype(np.float64))
-        d = z.min_value.astype(np.int64)
-        volume = (zone_matrix(z.level, d, n_g, int(d.max())), float((levels > 0).sum()))
-    res = aggregate_zone_matrices(per_slice, volume, dims, _features)
-    return {name + ZONE_SUFFIXES[d]: v for d, feats in res.items() for name, v in feats.items()}
+    return single_matrix_features(
+        levels, dims, lambda part, planar: distance_zone_matrix(levels[part], morph_mask[part], n_g, planar),
+        _features,
+    )

@@ -16,28 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from radiogenomics.ibsi.statistics import moments
+from radiogenomics.ibsi.statistics import moment_names, moments
 
 __all__ = ["NAMES", "compute"]
 
 NAMES = {
-    "ih_mean": "Mean discretised intensity",
-    "ih_var": "Discretised intensity variance",
-    "ih_skew": "Discretised intensity skewness",
-    "ih_kurt": "(Excess) discretised intensity kurtosis",
-    "ih_median": "Median discretised intensity",
-    "ih_min": "Minimum discretised intensity",
-    "ih_p10": "10th discretised intensity percentile",
-    "ih_p90": "90th discretised intensity percentile",
-    "ih_max": "Maximum discretised intensity",
-    "ih_mode": "Intensity histogram mode",
-    "ih_iqr": "Discretised intensity interquartile range",
-    "ih_range": "Discretised intensity range",
-    "ih_mad": "Intensity histogram mean absolute deviation",
-    "ih_rmad": "Intensity histogram robust mean absolute deviation",
-    "ih_medad": "Intensity histogram median absolute deviation",
-    "ih_cov": "Intensity histogram coefficient of variation",
-    "ih_qcod": "Intensity histogram quartile coefficient of dispersion",
+    **moment_names("ih", stop="max"),
+    "ih_mode": "Intensity histogram mode",  # IBSI lists the mode after the maximum
+    **moment_names("ih", start="iqr"),
     "ih_entropy": "Discretised intensity entropy",
     "ih_uniformity": "Discretised intensity uniformity",
     "ih_max_grad": "Maximum histogram gradient",
@@ -64,4 +50,4 @@ def compute(levels: np.ndarray, n_g: int) -> dict[str, float]:
     out["ih_max_grad_g"] = float(g[np.argmax(grad)])
     out["ih_min_grad"] = float(grad.min())
     out["ih_min_grad_g"] = float(g[np.argmin(grad)])
-    return {k: float(out[k]) for k in NAMES}
+    return {k: out[k] for k in NAMES}

@@ -9,6 +9,8 @@ The intensities :math:`X_k` of the intensity mask are mapped to levels :math:`g`
   :math:`X_{lo} + (b - \tfrac12) w`; :math:`g_{min}`, :math:`g_{max}` are the first and last centres;
 - ``fbn`` (:math:`N` bins, arbitrary units): the FBN bin numbers, :math:`g_{min} = 1`, :math:`g_{max} = N`.
 
+The bins are those of :func:`radiogenomics.ibsi.discretise.discretise`.
+
 With the volume fraction :math:`\nu(g) = \frac1{N_v} |\{k: g_k \ge g\}|` and the intensity fraction
 :math:`\gamma(g) = (g - g_{min}) / (g_{max} - g_{min})`:
 
@@ -23,6 +25,7 @@ import math
 
 import numpy as np
 
+from radiogenomics.ibsi.discretise import discretise
 from radiogenomics.ibsi.settings import Discretisation
 
 __all__ = ["NAMES", "compute"]
@@ -47,18 +50,13 @@ def _levels(
     if method == Discretisation.none:
         grid = np.union1d(np.arange(lo, hi + 1.0), np.unique(x))
         return x, grid, lo, hi, hi + 1.0
+    bins, n = discretise(x, np.ones(x.shape, dtype=bool), method, bin_number=bin_number, bin_width=bin_width,
+                         lower_bound=lo)
     if method == Discretisation.fbs:
         w = float(bin_width)
-        n = math.ceil((hi - lo) / w) + 1
-        b = np.maximum(np.floor((x - lo) / w) + 1.0, 1.0)
-        centres = lo + (np.arange(1, n + 1) - 0.5) * w
-        g = lo + (b - 0.5) * w
-        return g, centres, float(centres[0]), float(centres[-1]), float(centres[-1] + w)
-    n = int(bin_number)
-    xmin, xmax = float(x.min()), float(x.max())
-    g = np.floor(n * (x - xmin) / (xmax - xmin)) + 1.0 if xmax > xmin else np.full(x.shape, math.ceil(n / 2))
-    g = np.clip(g, 1, n).astype(np.float64)
-    return g, np.arange(1.0, n + 1.0), 1.0, float(n), float(n + 1)
+        centres = lo + (np.arange(1, math.ceil((hi - lo) / w) + 2) - 0.5) * w
+        return lo + (bins - 0.5) * w, centres, float(centres[0]), float(centres[-1]), float(centres[-1] + w)
+    return bins.astype(np.float64), np.arange(1.0, n + 1.0), 1.0, float(n), float(n + 1)
 
 
 def compute(

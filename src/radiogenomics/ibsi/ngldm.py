@@ -8,6 +8,12 @@ differs by at most the coarseness :math:`\alpha` from :math:`i`. :math:`M_{ij}` 
 ``ldlge`` = slge, ``ldhge`` = shge, ``hdlge`` = llge, ``hdhge`` = lhge, ``glnu``, ``glnu_norm``,
 ``dcnu`` = jnu, ``dcnu_norm`` = jnu_norm, ``dc_perc`` = perc, ``gl_var``, ``dc_var`` = j_var,
 ``dc_entr`` = j_entr, ``dc_energy`` = energy. Aggregation: ``_2D``, ``_2_5D``, ``_3D`` as for the GLSZM.
+
+This is the default engine's grey level dependence matrix (GLDM) with :math:`\alpha` = ``gldm_a``: its
+kernel (:func:`radiogenomics.features.gldm.gldm_matrix`) counts the voxels of level :math:`i` with
+:math:`d` dependent neighbours, and :math:`j = d + 1`. Levels are integers, so
+:math:`|i - k| \le \alpha \iff |i - k| \le \lfloor \alpha \rfloor`; a negative :math:`\alpha` makes no
+neighbour dependent.
 """
 
 from __future__ import annotations
@@ -16,77 +22,51 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from radiogenomics.ibsi.texture import (
-    ZONE_SUFFIXES,
-    aggregate_zone_matrices,
-    count_matrix_features,
-    offsets,
-    shifted,
-)
+from radiogenomics.features.gldm import gldm_matrix
+from radiogenomics.ibsi.texture import count_matrix_family, offsets, single_matrix_features
 
-__all__ = ["NAMES", "compute", "dependence_map"]
+__all__ = ["NAMES", "compute", "dependence_matrix"]
 
-_MAP = {"lde": "se", "hde": "le", "lgce": "lge", "hgce": "hge", "ldlge": "slge", "ldhge": "shge", "hdlge": "llge",
-        "hdhge": "lhge", "glnu": "glnu", "glnu_norm": "glnu_norm", "dcnu": "jnu", "dcnu_norm": "jnu_norm",
-        "dc_perc": "perc", "gl_var": "gl_var", "dc_var": "j_var", "dc_entr": "j_entr", "dc_energy": "energy"}
-
-NAMES = {
-    "ngl_lde": "Low dependence emphasis",
-    "ngl_hde": "High dependence emphasis",
-    "ngl_lgce": "Low grey level count emphasis",
-    "ngl_hgce": "High grey level count emphasis",
-    "ngl_ldlge": "Low dependence low grey level emphasis",
-    "ngl_ldhge": "Low dependence high grey level emphasis",
-    "ngl_hdlge": "High dependence low grey level emphasis",
-    "ngl_hdhge": "High dependence high grey level emphasis",
-    "ngl_glnu": "Grey level non-uniformity",
-    "ngl_glnu_norm": "Normalised grey level non-uniformity",
-    "ngl_dcnu": "Dependence count non-uniformity",
-    "ngl_dcnu_norm": "Normalised dependence count non-uniformity",
-    "ngl_dc_perc": "Dependence count percentage",
-    "ngl_gl_var": "Grey level variance",
-    "ngl_dc_var": "Dependence count variance",
-    "ngl_dc_entr": "Dependence count entropy",
-    "ngl_dc_energy": "Dependence count energy",
-}
+NAMES, _features = count_matrix_family({
+    "ngl_lde": ("se", "Low dependence emphasis"),
+    "ngl_hde": ("le", "High dependence emphasis"),
+    "ngl_lgce": ("lge", "Low grey level count emphasis"),
+    "ngl_hgce": ("hge", "High grey level count emphasis"),
+    "ngl_ldlge": ("slge", "Low dependence low grey level emphasis"),
+    "ngl_ldhge": ("shge", "Low dependence high grey level emphasis"),
+    "ngl_hdlge": ("llge", "High dependence low grey level emphasis"),
+    "ngl_hdhge": ("lhge", "High dependence high grey level emphasis"),
+    "ngl_glnu": ("glnu", "Grey level non-uniformity"),
+    "ngl_glnu_norm": ("glnu_norm", "Normalised grey level non-uniformity"),
+    "ngl_dcnu": ("jnu", "Dependence count non-uniformity"),
+    "ngl_dcnu_norm": ("jnu_norm", "Normalised dependence count non-uniformity"),
+    "ngl_dc_perc": ("perc", "Dependence count percentage"),
+    "ngl_gl_var": ("gl_var", "Grey level variance"),
+    "ngl_dc_var": ("j_var", "Dependence count variance"),
+    "ngl_dc_entr": ("j_entr", "Dependence count entropy"),
+    "ngl_dc_energy": ("energy", "Dependence count energy"),
+})
 
 
-def dependence_map(levels: np.ndarray, planar: bool, distance: int = 1, coarseness: float = 0.0) -> np.ndarray:
-    """Dependence :math:`j` of every mask voxel (0 outside the mask)."""
-    mask = levels > 0
-    dep = mask.astype(np.int64)
-    for off in offsets(distance, planar, half=False):
-        src, dst = shifted(levels, off)
-        a, b = levels[src], levels[dst]
-        dep[src] += (a > 0) & (b > 0) & (np.abs(a - b) <= coarseness)
-    return dep
-
-
-def _features(matrix: np.ndarray, n_voxels: float) -> dict[str, float]:
-    f = count_matrix_features(matrix, n_voxels)
-    return {f"ngl_{k}": f[v] for k, v in _MAP.items()}
-
-
-def _matrix(g: np.ndarray, j: np.ndarray, n_g: int, n_j: int) -> np.ndarray:
-    return np.bincount((g - 1) * n_j + (j - 1), minlength=n_g * n_j).reshape(n_g, n_j).astype(np.float64)
+def dependence_matrix(
+    levels: np.ndarray, n_g: int, planar: bool, distance: int = 1, coarseness: float = 0.0
+) -> np.ndarray:
+    """Dependence counts ``(n_g, largest dependence)``: ``[i - 1, j - 1]`` counts the mask voxels of level
+    :math:`i` with dependence :math:`j` (see the module docstring); ``levels`` is 0 outside the mask."""
+    neighbours = np.array(offsets(distance, planar, half=False))
+    if coarseness < 0:  # no neighbour is dependent
+        neighbours = neighbours[:0]
+    alpha = int(min(max(coarseness, 0.0), n_g))  # floor; level differences are below n_g
+    counts = gldm_matrix(levels, levels > 0, neighbours, n_g, alpha=alpha)  # columns: d = 0 .. n_neighbours
+    used = np.flatnonzero(counts.any(axis=0))
+    return counts[:, : used[-1] + 1 if used.size else 1]
 
 
 def compute(
     levels: np.ndarray, n_g: int, dims: Sequence[str], distance: int = 1, coarseness: float = 0.0
 ) -> dict[str, float]:
     """``ngl_*`` features for every requested dimension, tags with their suffix."""
-    per_slice = volume = None
-    if "2D" in dims or "2.5D" in dims:
-        dep = dependence_map(levels, True, distance, coarseness)
-        n_j = int(dep.max())
-        per_slice = []
-        for s in range(levels.shape[0]):
-            ok = levels[s] > 0
-            if ok.any():
-                per_slice.append((_matrix(levels[s][ok], dep[s][ok], n_g, n_j), float(ok.sum())))
-    if "3D" in dims:
-        dep = dependence_map(levels, False, distance, coarseness)
-        ok = levels > 0
-        volume = (_matrix(levels[ok], dep[ok], n_g, int(dep.max())), float(ok.sum()))
-    res = aggregate_zone_matrices(per_slice, volume, dims, _features)
-    return {name + ZONE_SUFFIXES[d]: v for d, feats in res.items() for name, v in feats.items()}
+    return single_matrix_features(
+        levels, dims, lambda part, planar: dependence_matrix(levels[part], n_g, planar, distance, coarseness),
+        _features,
+    )

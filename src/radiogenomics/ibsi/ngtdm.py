@@ -14,6 +14,14 @@ the mask; :math:`s_i = \sum |i - \bar A|` over those voxels and :math:`n_i` thei
 - ``strength`` :math:`\frac{\sum_i \sum_j (p_i + p_j)(i-j)^2}{\sum_i s_i}`
 
 Aggregation: ``_2D`` per slice averaged, ``_2_5D`` slice matrices (:math:`s_i`, :math:`n_i`) summed, ``_3D``.
+
+The default engine's NGTDM kernel (:func:`radiogenomics.features.ngtdm.ngtdm_matrix`) has the same
+:math:`s_i` (a voxel without neighbours adds 0) but counts every mask voxel in :math:`n_i` (PyRadiomics);
+IBSI counts only the voxels with a neighbour, so the voxels without one are subtracted. They are the
+voxels with no dependent neighbour when every level difference is allowed: column :math:`d = 0` of the
+default engine's GLDM (:func:`radiogenomics.features.gldm.gldm_matrix`) with :math:`\alpha = N_g`.
+
+Coarseness is NaN (not PyRadiomics' :math:`10^6`) when :math:`\sum_i p_i s_i = 0`.
 """
 
 from __future__ import annotations
@@ -21,11 +29,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import ndimage
 
-from radiogenomics.ibsi.texture import ZONE_SUFFIXES, aggregate_zone_matrices
+from radiogenomics.features.gldm import gldm_matrix
+from radiogenomics.features.ngtdm import ngtdm_matrix
+from radiogenomics.ibsi.texture import offsets, single_matrix_features
 
-__all__ = ["NAMES", "compute", "ngtdm_features", "ngtdm_matrices"]
+__all__ = ["NAMES", "compute", "difference_matrix", "ngtdm_features", "ngtdm_matrices"]
 
 NAMES = {
     "ngt_coarseness": "Coarseness",
@@ -36,23 +45,22 @@ NAMES = {
 }
 
 
-def ngtdm_matrices(levels: np.ndarray, n_g: int, planar: bool) -> np.ndarray:
-    """``(n_slices or 1, 2, n_g)`` array of :math:`s_i` (row 0) and :math:`n_i` (row 1)."""
-    kernel = np.ones((1, 3, 3) if planar else (3, 3, 3))
-    kernel[tuple(k // 2 for k in kernel.shape)] = 0.0
+def difference_matrix(levels: np.ndarray, n_g: int, planar: bool) -> np.ndarray:
+    """``(2, n_g)`` array of :math:`s_i` (row 0) and :math:`n_i` (row 1) of ``levels`` (0 outside the mask),
+    neighbours in-plane if ``planar`` (see the module docstring)."""
+    neighbours = np.array(offsets(1, planar, half=False))
     mask = levels > 0
-    total = ndimage.correlate(levels.astype(np.float64), kernel, mode="constant", cval=0.0)
-    count = ndimage.correlate(mask.astype(np.float64), kernel, mode="constant", cval=0.0)
-    ok = mask & (count > 0)
-    g = levels[ok]
-    s = np.abs(g - total[ok] / count[ok])
-    z = np.nonzero(ok)[0] if planar else np.zeros(g.size, dtype=np.int64)
-    nz = levels.shape[0] if planar else 1
-    flat = z * n_g + (g - 1)
-    out = np.zeros((nz, 2, n_g))
-    out[:, 0] = np.bincount(flat, weights=s, minlength=nz * n_g).reshape(nz, n_g)
-    out[:, 1] = np.bincount(flat, minlength=nz * n_g).reshape(nz, n_g)
-    return out
+    counts = ngtdm_matrix(levels, mask, neighbours, n_g)  # columns: n_i over every mask voxel, s_i, i
+    alone = gldm_matrix(levels, mask, neighbours, n_g, alpha=n_g)[:, 0]  # voxels without a mask neighbour
+    return np.stack([counts[:, 1], counts[:, 0] - alone])
+
+
+def ngtdm_matrices(levels: np.ndarray, n_g: int, planar: bool) -> np.ndarray:
+    """``(n_slices or 1, 2, n_g)`` array of :math:`s_i` (row 0) and :math:`n_i` (row 1) per slice
+    (``planar``) or of the volume (:func:`difference_matrix`)."""
+    if not planar:
+        return difference_matrix(levels, n_g, planar=False)[np.newaxis]
+    return np.stack([difference_matrix(levels[s : s + 1], n_g, planar=True) for s in range(levels.shape[0])])
 
 
 def ngtdm_features(matrix: np.ndarray, n_voxels: float | None = None) -> dict[str, float]:
@@ -82,11 +90,6 @@ def ngtdm_features(matrix: np.ndarray, n_voxels: float | None = None) -> dict[st
 
 def compute(levels: np.ndarray, n_g: int, dims: Sequence[str]) -> dict[str, float]:
     """``ngt_*`` features for every requested dimension, tags with their suffix."""
-    per_slice = volume = None
-    if "2D" in dims or "2.5D" in dims:
-        m = ngtdm_matrices(levels, n_g, planar=True)
-        per_slice = [(m[s], 0.0) for s in range(m.shape[0]) if m[s, 1].sum() > 0]
-    if "3D" in dims:
-        volume = (ngtdm_matrices(levels, n_g, planar=False)[0], 0.0)
-    res = aggregate_zone_matrices(per_slice, volume, dims, ngtdm_features)
-    return {name + ZONE_SUFFIXES[d]: v for d, feats in res.items() for name, v in feats.items()}
+    return single_matrix_features(
+        levels, dims, lambda part, planar: difference_matrix(levels[part], n_g, planar), ngtdm_features
+    )

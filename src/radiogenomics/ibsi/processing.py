@@ -25,6 +25,7 @@ from scipy import ndimage
 from radiogenomics.errors import EmptyMaskError, InvalidImageError
 from radiogenomics.ibsi.settings import IbsiSettings
 from radiogenomics.image import Image, Mask, check_geometry
+from radiogenomics.preprocess.roi import BoundingBox
 
 __all__ = ["IbsiRoi", "interpolation_grid", "prepare"]
 
@@ -78,9 +79,12 @@ def _resample(array: np.ndarray, axes: list[np.ndarray], order: int) -> np.ndarr
 
 
 def _crop(arrays: list[np.ndarray], mask: np.ndarray, margin: int) -> list[np.ndarray]:
-    idx = np.argwhere(mask)
-    lo = idx.min(axis=0) - margin
-    hi = idx.max(axis=0) + margin + 1
+    """``arrays`` cropped to the bounding box of ``mask`` widened by ``margin`` voxels; beyond the array
+    the margin repeats the edge voxels (False for boolean arrays), unlike the default engine's crop, which
+    stops at the border."""
+    box = BoundingBox.of(mask)
+    lo = np.array(box.lower) - margin
+    hi = np.array(box.upper) + margin + 1
     pad = [(max(0, -a), max(0, b - s)) for a, b, s in zip(lo, hi, mask.shape, strict=True)]
     sl = tuple(slice(max(0, a), min(s, b)) for a, b, s in zip(lo, hi, mask.shape, strict=True))
     out = []

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from radiogenomics.features.extractor import extract
 from radiogenomics.ibsi.compute import ibsi_table
 from radiogenomics.ibsi.reference import load_reference, matches
 from radiogenomics.ibsi.settings import PRESETS
+from radiogenomics.settings import ExtractionSettings
 
 __all__ = [
     "CONFIGURATIONS",
@@ -78,9 +80,6 @@ def default_mode_comparison(data_dir: str | Path) -> pd.DataFrame:
         Columns ``feature_tag``, ``pyradiomics_key``, ``reference``, ``tolerance``, ``default_value``,
         ``default_pass`` (IBSI matching rule), ``ibsi_value`` (IBSI mode), ``ibsi_pass``.
     """
-    from radiogenomics.features.extractor import extract
-    from radiogenomics.settings import ExtractionSettings
-
     data_dir = Path(data_dir)
     folder = data_dir / "digital_phantom"
     runs = {}

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from radiogenomics.errors import SettingsError, UnknownNameError
 from radiogenomics.settings import raise_settings_error
@@ -35,6 +35,7 @@ __all__ = [
     "Discretisation",
     "IbsiSettings",
     "Interpolator",
+    "StrictSettings",
     "ibsi_preset",
 ]
 
@@ -70,13 +71,53 @@ DIMENSIONS = ("2D", "2.5D", "3D")
 AGGREGATIONS = ("avg", "comb")
 
 
-def _enum(kind: str, enum: type[StrEnum], value: Any) -> Any:
-    if isinstance(value, str) and value not in {e.value for e in enum}:
-        raise UnknownNameError(kind, value, [e.value for e in enum])
-    return value
+_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "interpolator": ("interpolator", tuple(e.value for e in Interpolator)),
+    "mask_interpolator": ("interpolator", tuple(e.value for e in Interpolator)),
+    "discretisation": ("discretisation", tuple(e.value for e in Discretisation)),
+    "ivh_discretisation": ("discretisation", tuple(e.value for e in Discretisation)),
+    "texture_dimensions": ("texture dimension", DIMENSIONS),
+    "aggregations": ("aggregation", AGGREGATIONS),
+    "families": ("feature family", FAMILIES),
+}
+"""Fields whose values (or items) name one of a fixed set: ``{field: (kind in messages, valid names)}``."""
 
 
-class IbsiSettings(BaseModel):
+class StrictSettings(BaseModel):
+    """Frozen settings model of the IBSI mode: an unknown key raises
+    :class:`~radiogenomics.errors.UnknownNameError` naming the closest valid key, and
+    :meth:`validate_dict` turns pydantic errors into :class:`~radiogenomics.errors.SettingsError`.
+
+    Messages name the model as :meth:`_names` says (default: the class name).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def _names(cls) -> tuple[str, str]:
+        """How error messages call one key and the whole model."""
+        return f"{cls.__name__} setting", cls.__name__
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise UnknownNameError(cls._names()[0], str(key), cls.model_fields)
+        return data
+
+    @classmethod
+    def validate_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Validate a mapping; the first :class:`SettingsError` raised by a validator is re-raised as is,
+        other pydantic errors become one :class:`SettingsError` with one line per problem."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise_settings_error(exc, cls._names()[1])
+
+
+class IbsiSettings(StrictSettings):
     """IBSI-1 processing and feature settings.
 
     Attributes
@@ -114,8 +155,6 @@ class IbsiSettings(BaseModel):
         Feature families to compute (see :data:`FAMILIES`).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     round_intensities: bool = False
     voxel_size: tuple[float, float] | tuple[float, float, float] | None = None
     interpolator: Interpolator = Interpolator.linear
@@ -136,47 +175,17 @@ class IbsiSettings(BaseModel):
     ngldm_coarseness: float = 0.0
     families: tuple[str, ...] = FAMILIES
 
-    @model_validator(mode="before")
     @classmethod
-    def _reject_unknown(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            for key in data:
-                if key not in cls.model_fields:
-                    raise UnknownNameError("IBSI setting", str(key), cls.model_fields)
-        return data
+    def _names(cls) -> tuple[str, str]:
+        return "IBSI setting", "IBSI settings"
 
-    @field_validator("interpolator", "mask_interpolator", mode="before")
+    @field_validator(*_CHOICES, mode="before")
     @classmethod
-    def _interp(cls, value: Any) -> Any:
-        return _enum("interpolator", Interpolator, value)
-
-    @field_validator("discretisation", "ivh_discretisation", mode="before")
-    @classmethod
-    def _discretisation(cls, value: Any) -> Any:
-        return _enum("discretisation", Discretisation, value)
-
-    @field_validator("texture_dimensions")
-    @classmethod
-    def _dims(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for v in value:
-            if v not in DIMENSIONS:
-                raise UnknownNameError("texture dimension", v, DIMENSIONS)
-        return value
-
-    @field_validator("aggregations")
-    @classmethod
-    def _aggregations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for v in value:
-            if v not in AGGREGATIONS:
-                raise UnknownNameError("aggregation", v, AGGREGATIONS)
-        return value
-
-    @field_validator("families")
-    @classmethod
-    def _families(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for v in value:
-            if v not in FAMILIES:
-                raise UnknownNameError("feature family", v, FAMILIES)
+    def _known_names(cls, value: Any, info: ValidationInfo) -> Any:
+        kind, valid = _CHOICES[info.field_name]
+        for name in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(name, str) and name not in valid:
+                raise UnknownNameError(kind, name, valid)
         return value
 
     @field_validator("voxel_size")
@@ -216,15 +225,6 @@ class IbsiSettings(BaseModel):
     def upper_bound(self) -> float | None:
         """Upper bound of the re-segmentation range (``None`` if not set)."""
         return None if self.resegmentation_range is None else self.resegmentation_range[1]
-
-    @classmethod
-    def validate_dict(cls, data: Mapping[str, Any]) -> IbsiSettings:
-        """Validate a mapping; the first :class:`SettingsError` raised by a validator is re-raised as is,
-        other pydantic errors become one :class:`SettingsError` with one line per problem."""
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            raise_settings_error(exc, "IBSI settings")
 
     def replace(self, **changes: Any) -> IbsiSettings:
         """A validated copy with ``changes`` applied."""

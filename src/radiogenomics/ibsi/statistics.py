@@ -20,64 +20,79 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NAMES", "compute", "moments"]
+__all__ = ["MOMENTS", "NAMES", "compute", "moment_names", "moments"]
+
+MOMENTS: dict[str, tuple[str, str]] = {
+    "mean": ("Mean intensity", "Mean discretised intensity"),
+    "var": ("Intensity variance", "Discretised intensity variance"),
+    "skew": ("Intensity skewness", "Discretised intensity skewness"),
+    "kurt": ("(Excess) intensity kurtosis", "(Excess) discretised intensity kurtosis"),
+    "median": ("Median intensity", "Median discretised intensity"),
+    "min": ("Minimum intensity", "Minimum discretised intensity"),
+    "p10": ("10th intensity percentile", "10th discretised intensity percentile"),
+    "p90": ("90th intensity percentile", "90th discretised intensity percentile"),
+    "max": ("Maximum intensity", "Maximum discretised intensity"),
+    "iqr": ("Intensity interquartile range", "Discretised intensity interquartile range"),
+    "range": ("Intensity range", "Discretised intensity range"),
+    "mad": ("Intensity-based mean absolute deviation", "Intensity histogram mean absolute deviation"),
+    "rmad": ("Intensity-based robust mean absolute deviation", "Intensity histogram robust mean absolute deviation"),
+    "medad": ("Intensity-based median absolute deviation", "Intensity histogram median absolute deviation"),
+    "cov": ("Intensity-based coefficient of variation", "Intensity histogram coefficient of variation"),
+    "qcod": ("Intensity-based quartile coefficient of dispersion",
+             "Intensity histogram quartile coefficient of dispersion"),
+}
+"""The statistics shared by ``stat_*`` and ``ih_*`` (:func:`moments`): key -> (``stat_`` name, ``ih_`` name)."""
+
+_PREFIXES = ("stat", "ih")
+
+
+def moment_names(prefix: str, start: str | None = None, stop: str | None = None) -> dict[str, str]:
+    """``{tag: name}`` of the shared statistics with ``prefix`` (``stat`` or ``ih``), in :data:`MOMENTS`
+    order, optionally only from key ``start`` to key ``stop`` (both included)."""
+    keys = list(MOMENTS)
+    first = 0 if start is None else keys.index(start)
+    last = len(keys) if stop is None else keys.index(stop) + 1
+    column = _PREFIXES.index(prefix)
+    return {f"{prefix}_{k}": MOMENTS[k][column] for k in keys[first:last]}
+
 
 NAMES = {
-    "stat_mean": "Mean intensity",
-    "stat_var": "Intensity variance",
-    "stat_skew": "Intensity skewness",
-    "stat_kurt": "(Excess) intensity kurtosis",
-    "stat_median": "Median intensity",
-    "stat_min": "Minimum intensity",
-    "stat_p10": "10th intensity percentile",
-    "stat_p90": "90th intensity percentile",
-    "stat_max": "Maximum intensity",
-    "stat_iqr": "Intensity interquartile range",
-    "stat_range": "Intensity range",
-    "stat_mad": "Intensity-based mean absolute deviation",
-    "stat_rmad": "Intensity-based robust mean absolute deviation",
-    "stat_medad": "Intensity-based median absolute deviation",
-    "stat_cov": "Intensity-based coefficient of variation",
-    "stat_qcod": "Intensity-based quartile coefficient of dispersion",
+    **moment_names("stat"),
     "stat_energy": "Intensity-based energy",
     "stat_rms": "Root mean square intensity",
 }
 
 
 def moments(x: np.ndarray, prefix: str) -> dict[str, float]:
-    """The statistics shared by ``stat_*`` and ``ih_*`` (all of :data:`NAMES` except energy and rms)."""
+    """The statistics of :data:`MOMENTS` (see the module docstring), tags with ``prefix``."""
     x = np.asarray(x, dtype=np.float64)
     mu = x.mean()
     dev = x - mu
     var = np.mean(dev**2)
-    skew = np.mean(dev**3) / var**1.5 if var > 0 else 0.0
-    kurt = np.mean(dev**4) / var**2 - 3.0 if var > 0 else 0.0
     p10, p25, p50, p75, p90 = np.percentile(x, [10, 25, 50, 75, 90])
     robust = x[(x >= p10) & (x <= p90)]
-    return {
-        f"{prefix}_mean": mu,
-        f"{prefix}_var": var,
-        f"{prefix}_skew": skew,
-        f"{prefix}_kurt": kurt,
-        f"{prefix}_median": p50,
-        f"{prefix}_min": x.min(),
-        f"{prefix}_p10": p10,
-        f"{prefix}_p90": p90,
-        f"{prefix}_max": x.max(),
-        f"{prefix}_iqr": p75 - p25,
-        f"{prefix}_range": x.max() - x.min(),
-        f"{prefix}_mad": np.mean(np.abs(dev)),
-        f"{prefix}_rmad": np.mean(np.abs(robust - robust.mean())),
-        f"{prefix}_medad": np.mean(np.abs(x - p50)),
-        f"{prefix}_cov": np.sqrt(var) / mu,
-        f"{prefix}_qcod": (p75 - p25) / (p75 + p25),
+    values = {
+        "mean": mu,
+        "var": var,
+        "skew": np.mean(dev**3) / var**1.5 if var > 0 else 0.0,
+        "kurt": np.mean(dev**4) / var**2 - 3.0 if var > 0 else 0.0,
+        "median": p50,
+        "min": x.min(),
+        "p10": p10,
+        "p90": p90,
+        "max": x.max(),
+        "iqr": p75 - p25,
+        "range": x.max() - x.min(),
+        "mad": np.mean(np.abs(dev)),
+        "rmad": np.mean(np.abs(robust - robust.mean())),
+        "medad": np.mean(np.abs(x - p50)),
+        "cov": np.sqrt(var) / mu,
+        "qcod": (p75 - p25) / (p75 + p25),
     }
+    return {f"{prefix}_{k}": float(values[k]) for k in MOMENTS}
 
 
 def compute(intensities: np.ndarray) -> dict[str, float]:
     """All ``stat_*`` features of the intensity-mask intensities."""
     x = np.asarray(intensities, dtype=np.float64)
-    out = moments(x, "stat")
-    out["stat_energy"] = float(np.sum(x**2))
-    out["stat_rms"] = float(np.sqrt(np.mean(x**2)))
-    return {k: float(out[k]) for k in NAMES}
+    return {**moments(x, "stat"), "stat_energy": float(np.sum(x**2)), "stat_rms": float(np.sqrt(np.mean(x**2)))}

@@ -7,8 +7,9 @@ import pytest
 
 from radiogenomics.errors import SettingsError, UnknownNameError
 from radiogenomics.ibsi.filters import LawsSettings
+from radiogenomics.ibsi.filters.base import pool
 from radiogenomics.ibsi.filters.laws import laws_factors, laws_filter
-from radiogenomics.ibsi.filters.rotation import orientations, rotate_factors
+from radiogenomics.ibsi.filters.rotation import orientations, rotate_factors, rotated_chains, separable_filter
 
 
 def _matrix(o):
@@ -81,3 +82,27 @@ def test_rotation_invariant_laws_commutes_with_rotation(pooling):
     plain = laws_filter(array, settings.model_copy(update={"rotation_invariant": False}))
     assert not np.allclose(np.rot90(laws_filter(np.rot90(array, 1, (1, 2)), settings.model_copy(
         update={"rotation_invariant": False})), -1, (1, 2)), plain)
+
+
+def test_pool_average_and_max():
+    maps = [np.array([1.0, 5.0]), np.array([3.0, -1.0]), np.array([2.0, 2.0])]
+    assert pool(iter(maps), "average").tolist() == [2.0, 2.0]
+    assert pool(maps, "max").tolist() == [3.0, 5.0]
+    assert maps[0].tolist() == [1.0, 5.0]  # the inputs are not modified
+    with pytest.raises(ValueError, match="no response"):
+        pool([], "max")
+
+
+@pytest.mark.parametrize("pooling", ["max", "average"])
+def test_separable_filter_pools_over_every_orientation(pooling):
+    """Pooling over the distinct rotated chains equals pooling over all 24 orientations."""
+    rng = np.random.default_rng(2)
+    array = rng.normal(size=(9, 9, 9))
+    chain = [[rng.normal(size=3)] * 3, laws_factors("E5L5S5")]
+    every = [
+        separable_filter(array, [rotate_factors(f, o) for f in chain], "periodic") for o in orientations(3)
+    ]
+    expected = np.mean(every, axis=0) if pooling == "average" else np.max(every, axis=0)
+    got = separable_filter(array, chain, "periodic", rotation_invariant=True, pooling=pooling)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    assert len(rotated_chains([laws_factors("L5L5L5")], rotation_invariant=True)) == 1  # symmetric: one kernel

@@ -11,52 +11,35 @@ the first letter applies along ``x``, the second along ``y`` and the third along
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, Self
+from collections.abc import Iterable
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import field_validator
 
-from radiogenomics.errors import InvalidImageError, UnknownNameError
+from radiogenomics.errors import InvalidImageError
 from radiogenomics.ibsi.filters.boundary import BoundaryCondition, boundary_condition
+from radiogenomics.ibsi.settings import StrictSettings
 from radiogenomics.image import Image
-from radiogenomics.settings import raise_settings_error
 
-__all__ = ["Dimensions", "FilterSettings", "as_array", "in_plane_spacing", "response_image"]
+__all__ = ["Dimensions", "FilterSettings", "Pooling", "as_array", "in_plane_spacing", "pool", "response_image"]
 
 Dimensions = Literal["2D", "3D"]
+Pooling = Literal["average", "max"]
 
 
-class FilterSettings(BaseModel):
+class FilterSettings(StrictSettings):
     """Common settings: ``boundary`` (IBSI-2 boundary condition) and ``dimensions`` ("2D": axial slices
-    filtered one by one; "3D": volumetric)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    filtered one by one; "3D": volumetric). Unknown keys and invalid values fail as described in
+    :class:`~radiogenomics.ibsi.settings.StrictSettings`, naming the settings class."""
 
     boundary: BoundaryCondition = BoundaryCondition.mirror
     dimensions: Dimensions = "3D"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            for key in data:
-                if key not in cls.model_fields:
-                    raise UnknownNameError(f"{cls.__name__} setting", str(key), cls.model_fields)
-        return data
 
     @field_validator("boundary", mode="before")
     @classmethod
     def _boundary(cls, value: Any) -> BoundaryCondition:
         return boundary_condition(value)
-
-    @classmethod
-    def validate_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Validate a mapping; pydantic errors become :class:`~radiogenomics.errors.SettingsError`."""
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            raise_settings_error(exc, cls.__name__)
 
 
 def as_array(image: Image, settings: FilterSettings) -> np.ndarray:
@@ -69,6 +52,32 @@ def as_array(image: Image, settings: FilterSettings) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise InvalidImageError("the image holds NaN or infinite voxels; IBSI-2 filters need finite values")
     return array
+
+
+def pool(responses: Iterable[np.ndarray], pooling: Pooling) -> np.ndarray:
+    r"""Voxel-wise pooling of response maps :math:`f_1 \dots f_K`: :math:`\frac1K \sum_k f_k` (``average``)
+    or :math:`\max_k f_k` (``max``).
+
+    The maps are accumulated one at a time (in order), so an iterator keeps two maps in memory at most.
+
+    Raises
+    ------
+    ValueError
+        ``responses`` is empty.
+    """
+    pooled: np.ndarray | None = None
+    count = 0
+    for response in responses:
+        count += 1
+        if pooled is None:
+            pooled = np.array(response, dtype=np.float64)
+        elif pooling == "average":
+            pooled += response
+        else:
+            np.maximum(pooled, response, out=pooled)
+    if pooled is None:
+        raise ValueError("no response map to pool")
+    return pooled / count if pooling == "average" else pooled
 
 
 def response_image(image: Image, response: np.ndarray) -> Image:

@@ -26,13 +26,12 @@ kernel (even-sized separable kernels get a trailing zero first, so the centre is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
 import numpy as np
 import scipy.ndimage as ndi
 import scipy.signal
 
-from radiogenomics.errors import UnknownNameError
+from radiogenomics.choices import Choice
 
 __all__ = [
     "BoundaryCondition",
@@ -44,8 +43,13 @@ __all__ = [
 ]
 
 
-class BoundaryCondition(StrEnum):
-    """IBSI-2 boundary conditions (see the module docstring for the extension rule of each)."""
+_ALIASES = {"zero": "constant", "zero padding": "constant", "wrap": "periodic", "periodisation": "periodic",
+            "symmetric": "mirror", "edge": "nearest", "replicate": "nearest"}
+
+
+class BoundaryCondition(Choice, kind="boundary condition", aliases=_ALIASES):
+    """IBSI-2 boundary conditions (see the module docstring for the extension rule of each); parsed by
+    :meth:`~radiogenomics.choices.Choice.parse` (case-insensitive, with the aliases of :func:`boundary_condition`)."""
 
     constant = "constant"
     nearest = "nearest"
@@ -75,8 +79,6 @@ _SCIPY = {
     BoundaryCondition.periodic: "wrap",
     BoundaryCondition.mirror: "reflect",
 }
-_ALIASES = {"zero": "constant", "zero padding": "constant", "wrap": "periodic", "periodisation": "periodic",
-            "symmetric": "mirror", "edge": "nearest", "replicate": "nearest"}
 
 
 def boundary_condition(name: str | BoundaryCondition) -> BoundaryCondition:
@@ -86,15 +88,7 @@ def boundary_condition(name: str | BoundaryCondition) -> BoundaryCondition:
     (= mirror), ``edge``/``replicate`` (= nearest). Anything else raises
     :class:`~radiogenomics.errors.UnknownNameError` with the closest valid name.
     """
-    if isinstance(name, BoundaryCondition):
-        return name
-    key = str(name).strip().lower()
-    key = _ALIASES.get(key, key)
-    try:
-        return BoundaryCondition(key)
-    except ValueError:
-        raise UnknownNameError("boundary condition", str(name), [b.value for b in BoundaryCondition],
-                               also=_ALIASES) from None
+    return BoundaryCondition.parse(name)
 
 
 def pad(array: np.ndarray, widths: Sequence[tuple[int, int]], boundary: BoundaryCondition) -> np.ndarray:

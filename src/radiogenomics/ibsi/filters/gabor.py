@@ -26,12 +26,13 @@ pools the three pooled maps the same way (IBSI-2 "2D filters, 3 orthogonal plane
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from radiogenomics.ibsi.filters.base import FilterSettings, as_array, in_plane_spacing, response_image
+from radiogenomics.ibsi.filters.base import FilterSettings, Pooling, as_array, in_plane_spacing, pool, response_image
 from radiogenomics.ibsi.filters.boundary import pad
 from radiogenomics.image import Image
 
@@ -48,7 +49,7 @@ class GaborSettings(FilterSettings):
     gamma: float = Field(default=1.0, gt=0)
     theta: float = 0.0
     theta_step: float | None = Field(default=None, gt=0)
-    pooling: Literal["average", "max"] = "average"
+    pooling: Pooling = "average"
     orthogonal_planes: bool = False
     response: Literal["modulus", "real", "imaginary", "argument"] = "modulus"
     truncate: float | None = Field(default=None, gt=0)
@@ -85,10 +86,6 @@ def _response(values: np.ndarray, kind: str) -> np.ndarray:
     return np.angle(values)
 
 
-def _pool(maps: list[np.ndarray], pooling: str) -> np.ndarray:
-    return np.mean(maps, axis=0) if pooling == "average" else np.max(maps, axis=0)
-
-
 def _planar(array: np.ndarray, settings: GaborSettings, spacing: float) -> np.ndarray:
     """Filter every ``[:, y, x]`` plane of ``array`` (pooled over the orientations)."""
     sigma, wavelength = settings.sigma / spacing, settings.wavelength / spacing
@@ -121,18 +118,13 @@ def _planar_slab(array: np.ndarray, kernels: list[np.ndarray], radius: int, sett
     shape = padded.shape[1:]
     spectrum = np.fft.fft2(padded, axes=(1, 2))
     crop = (slice(None), slice(2 * radius, 2 * radius + array.shape[1]), slice(2 * radius, 2 * radius + array.shape[2]))
-    pooled: np.ndarray | None = None
-    for kernel in kernels:
-        values = np.fft.ifft2(spectrum * np.fft.fft2(kernel, s=shape)[np.newaxis], axes=(1, 2))[crop]
-        response = _response(values, settings.response)
-        if pooled is None:
-            pooled = response
-        elif settings.pooling == "average":
-            pooled += response
-        else:
-            np.maximum(pooled, response, out=pooled)
-    assert pooled is not None
-    return pooled / len(kernels) if settings.pooling == "average" else pooled
+
+    def responses() -> Iterator[np.ndarray]:
+        for kernel in kernels:
+            values = np.fft.ifft2(spectrum * np.fft.fft2(kernel, s=shape)[np.newaxis], axes=(1, 2))[crop]
+            yield _response(values, settings.response)
+
+    return pool(responses(), settings.pooling)
 
 
 def gabor_filter(array: np.ndarray, settings: GaborSettings, spacing: float) -> np.ndarray:
@@ -143,7 +135,7 @@ def gabor_filter(array: np.ndarray, settings: GaborSettings, spacing: float) -> 
     # coronal planes (z, x) and sagittal planes (z, y): move the plane normal to axis 0, filter, move back
     coronal = np.moveaxis(_planar(np.moveaxis(array, 1, 0), settings, spacing), 0, 1)
     sagittal = np.moveaxis(_planar(np.moveaxis(array, 2, 0), settings, spacing), 0, 2)
-    return _pool([axial, coronal, sagittal], settings.pooling)
+    return pool([axial, coronal, sagittal], settings.pooling)
 
 
 def apply(image: Image, settings: GaborSettings) -> Image:

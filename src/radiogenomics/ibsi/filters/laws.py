@@ -25,15 +25,14 @@ Energy map (``energy_delta`` :math:`\delta` given): the mean of :math:`|f|` over
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.errors import UnknownNameError
-from radiogenomics.ibsi.filters.base import FilterSettings, as_array, response_image
+from radiogenomics.ibsi.filters.base import FilterSettings, Pooling, as_array, response_image
 from radiogenomics.ibsi.filters.boundary import convolve_separable
-from radiogenomics.ibsi.filters.rotation import orientations, rotate_factors
+from radiogenomics.ibsi.filters.rotation import separable_filter
 from radiogenomics.image import Image
 
 __all__ = ["LAWS_KERNELS", "LawsSettings", "apply", "laws_factors", "laws_filter"]
@@ -68,7 +67,7 @@ class LawsSettings(FilterSettings):
 
     kernel: str
     rotation_invariant: bool = False
-    pooling: Literal["max", "average"] = "max"
+    pooling: Pooling = "max"
     energy_delta: int | None = Field(default=None, ge=0)
 
     @field_validator("kernel")
@@ -97,26 +96,7 @@ def laws_factors(kernel: str) -> list[np.ndarray]:
 def laws_filter(array: np.ndarray, settings: LawsSettings) -> np.ndarray:
     """Laws response (or energy map) of a ``[z, y, x]`` float array."""
     factors = laws_factors(settings.kernel)
-    if settings.rotation_invariant:
-        rotated = [rotate_factors(factors, o) for o in orientations(len(factors))]
-    else:
-        rotated = [factors]
-    pooled: np.ndarray | None = None
-    seen: list[list[np.ndarray]] = []
-    for fs in rotated:
-        if any(all(np.array_equal(a, b) for a, b in zip(fs, other, strict=True)) for other in seen):
-            continue  # same kernel in another orientation: pooling over unique kernels is the same
-        seen.append(fs)
-        response = convolve_separable(array, fs, settings.boundary)
-        if pooled is None:
-            pooled = response
-        elif settings.pooling == "max":
-            np.maximum(pooled, response, out=pooled)
-        else:
-            pooled += response
-    assert pooled is not None
-    if settings.pooling == "average" and settings.rotation_invariant:
-        pooled /= len(seen)
+    pooled = separable_filter(array, [factors], settings.boundary, settings.rotation_invariant, settings.pooling)
     if settings.energy_delta is not None:
         size = 2 * settings.energy_delta + 1
         box = np.full(size, 1.0 / size)

@@ -26,16 +26,13 @@ the undecimated transform only.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pywt
 from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.errors import UnknownNameError
-from radiogenomics.ibsi.filters.base import FilterSettings, as_array, response_image
-from radiogenomics.ibsi.filters.boundary import convolve_separable
-from radiogenomics.ibsi.filters.rotation import orientations, rotate_factors
+from radiogenomics.ibsi.filters.base import FilterSettings, Pooling, as_array, response_image
+from radiogenomics.ibsi.filters.rotation import separable_filter
 from radiogenomics.image import Image
 
 __all__ = ["WaveletSettings", "a_trous", "apply", "wavelet_filter"]
@@ -50,7 +47,7 @@ class WaveletSettings(FilterSettings):
     subband: str
     level: int = Field(default=1, ge=1)
     rotation_invariant: bool = False
-    pooling: Literal["average", "max"] = "average"
+    pooling: Pooling = "average"
 
     @field_validator("wavelet")
     @classmethod
@@ -88,34 +85,16 @@ def a_trous(kernel: np.ndarray, level: int) -> np.ndarray:
 
 
 def wavelet_filter(array: np.ndarray, settings: WaveletSettings) -> np.ndarray:
-    """Undecimated separable-wavelet response of a ``[z, y, x]`` float array."""
+    r"""Undecimated separable-wavelet response of a ``[z, y, x]`` float array: the chain of the low-pass
+    pre-filters :math:`L^{\uparrow 2^{k-1}}`, :math:`k = 1 \dots j - 1`, and the sub-band filter of level
+    :math:`j` (module docstring), rotated and pooled by
+    :func:`~radiogenomics.ibsi.filters.rotation.separable_filter`."""
     w = pywt.Wavelet(settings.wavelet)
     lo, hi = np.array(w.dec_lo), np.array(w.dec_hi)
     band = [lo if c == "L" else hi for c in settings.subband]
-    ndim = len(band)
-    chains = []
-    for o in orientations(ndim) if settings.rotation_invariant else orientations(ndim)[:1]:
-        chain = [rotate_factors([a_trous(lo, j)] * ndim, o) for j in range(1, settings.level)]
-        chain.append(rotate_factors([a_trous(g, settings.level) for g in band], o))
-        if not any(_same(chain, other) for other in chains):
-            chains.append(chain)  # pooling over unique kernels equals pooling over all orientations
-    pooled: np.ndarray | None = None
-    for chain in chains:
-        out = array
-        for factors in chain:
-            out = convolve_separable(out, factors, settings.boundary)
-        if pooled is None:
-            pooled = out
-        elif settings.pooling == "average":
-            pooled += out
-        else:
-            np.maximum(pooled, out, out=pooled)
-    assert pooled is not None
-    return pooled / len(chains) if settings.pooling == "average" else pooled
-
-
-def _same(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> bool:
-    return all(np.array_equal(x, y) for fa, fb in zip(a, b, strict=True) for x, y in zip(fa, fb, strict=True))
+    chain = [[a_trous(lo, j)] * len(band) for j in range(1, settings.level)]
+    chain.append([a_trous(g, settings.level) for g in band])
+    return separable_filter(array, chain, settings.boundary, settings.rotation_invariant, settings.pooling)
 
 
 def apply(image: Image, settings: WaveletSettings) -> Image:

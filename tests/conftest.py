@@ -14,6 +14,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Under ``pytest -n 2`` every worker computes on one thread: two workers with the numerical libraries' default of
+# one thread per core (BLAS, numba, torch's intra-op pool) oversubscribe a small machine and every test slows down.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 
 def _data_root() -> Path:
     env = os.environ.get("RADIOGENOMICS_TEST_DATA")
@@ -47,11 +53,15 @@ PYRADIOMICS_CASES = ("brain1", "brain2", "breast1", "lung1", "lung2")
 
 
 @pytest.fixture(scope="session")
-def tiny_study(tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    """A whole tiny study (tests/study/tiny.py), run once per session: settings, output folder, result."""
-    from tests.study.tiny import run_tiny
+def tiny_study(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple:
+    """A whole tiny study (tests/study/tiny.py): settings, output folder, result. Run once per test run: under
+    xdist the first worker builds it in the run's shared temporary folder and every worker gets its own copy."""
+    from tests.study.tiny import run_tiny, shared_tiny
 
-    return run_tiny(tmp_path_factory)
+    out = tmp_path_factory.mktemp("tiny_study")
+    if worker_id == "master":
+        return run_tiny(out)
+    return shared_tiny(tmp_path_factory.getbasetemp().parent / "tiny_study_shared", out)
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,7 @@ def test_reader_errors_are_typed(tmp_path):
         read_feature_table(tmp_path / "nope.parquet")
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not parquet")
-    with pytest.raises(TableReadError, match="cannot read broken.parquet"):
+    with pytest.raises(TableReadError, match=r"cannot read broken\.parquet"):
         read_feature_table(broken)
 
 

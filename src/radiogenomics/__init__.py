@@ -9,28 +9,19 @@ The main entry points are imported lazily so that ``import radiogenomics`` stays
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
+
+from radiogenomics.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_LAZY = {
-    "extract": "radiogenomics.features.extractor",
-    "ExtractionSettings": "radiogenomics.settings",
-    "Image": "radiogenomics.image",
-    "Mask": "radiogenomics.image",
-    "read_image": "radiogenomics.io",
-    "read_mask": "radiogenomics.io",
-    "load_preset": "radiogenomics.presets",
-}
-
-__all__ = ["__version__", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'radiogenomics' has no attribute {name!r}")
+__getattr__, _names = lazy_exports(__name__, {
+    "radiogenomics.features.extractor": ("extract",),
+    "radiogenomics.settings": ("ExtractionSettings",),
+    "radiogenomics.image": ("Image", "Mask"),
+    "radiogenomics.io": ("read_image", "read_mask"),
+    "radiogenomics.presets": ("load_preset",),
+})
+__all__ = ["__version__", *_names]

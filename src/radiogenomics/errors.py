@@ -25,7 +25,9 @@ __all__ = [
     "TooFewDimensionsError",
     "TooSmallMaskError",
     "UnknownNameError",
+    "closest",
     "suggest",
+    "valid_names",
 ]
 
 
@@ -43,6 +45,16 @@ def _osa_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _closeness(name: str, candidate: str) -> tuple[int, float]:
+    """Edit distance ignoring case (transpositions count once), then ``difflib``'s similarity (negated)."""
+    return _osa_distance(name.lower(), candidate.lower()), -difflib.SequenceMatcher(None, name, candidate).ratio()
+
+
+def closest(name: str, valid: Iterable[str], n: int = 10) -> list[str]:
+    """The ``n`` names of ``valid`` closest to ``name`` (closest first; ties in the order given)."""
+    return sorted(valid, key=lambda candidate: _closeness(name, candidate))[:n]
+
+
 def suggest(name: str, valid: Iterable[str]) -> str:
     """Return a ``" Did you mean 'x'?"`` hint for the closest valid name, or an empty string.
 
@@ -52,15 +64,19 @@ def suggest(name: str, valid: Iterable[str]) -> str:
     valid = list(valid)
     if not valid:
         return ""
-
-    def score(candidate: str) -> tuple[int, float]:
-        dist = _osa_distance(name.lower(), candidate.lower())
-        return dist, -difflib.SequenceMatcher(None, name, candidate).ratio()
-
-    best = min(valid, key=score)
-    if score(best)[0] > max(2, len(name) // 2):
+    best = min(valid, key=lambda candidate: _closeness(name, candidate))
+    if _closeness(name, best)[0] > max(2, len(name) // 2):
         return ""
     return f" Did you mean {best!r}?"
+
+
+def valid_names(name: str, valid: Iterable[str], limit: int = 12) -> str:
+    """``"Valid: a, b, c"``: every valid name (sorted) when there are at most ``limit``, else the 10 closest to
+    ``name`` and the count (a table of thousands of columns is never printed whole)."""
+    names = sorted(valid)
+    if len(names) <= limit:
+        return f"Valid: {', '.join(names)}"
+    return f"Closest of {len(names)}: {', '.join(closest(name, names))}"
 
 
 class RadiogenomicsError(Exception):
@@ -75,14 +91,14 @@ class UnknownNameError(SettingsError, KeyError):
     """A name (setting, feature class, feature, image type, preset) is not known.
 
     The message names the closest valid name (from ``valid`` and the equally accepted spellings
-    ``also``) and lists ``valid``.
+    ``also``) and lists ``valid`` (:func:`valid_names`: at most 12, else the 10 closest).
     """
 
     def __init__(self, kind: str, name: str, valid: Iterable[str], also: Iterable[str] = ()):
         valid = sorted(valid)
         self.kind, self.name, self.valid = kind, name, valid
         hint = suggest(name, [*valid, *also])
-        super().__init__(f"Unknown {kind} {name!r}.{hint} Valid: {', '.join(valid)}")
+        super().__init__(f"Unknown {kind} {name!r}.{hint} {valid_names(name, valid)}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])

@@ -7,6 +7,7 @@ This module holds the pieces each stage uses for that, so the rules live in one 
   bytes, e.g. a DICOM series);
 - :func:`atomic_write` / :func:`write_json` — write through a temporary file in the same folder and an
   atomic rename, so a killed run never leaves a half-written file;
+- :func:`safe_name` — a file name from a case id;
 - :func:`library_versions` — versions of Python and of the libraries results depend on;
 - :func:`provenance_record` — the record itself: package and version, stage, creation time, wall time,
   seed, libraries, platform, settings with their hash, input checksums, plus stage-specific fields.
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ __all__ = [
     "dumps",
     "library_versions",
     "provenance_record",
+    "safe_name",
     "write_json",
 ]
 
@@ -47,6 +50,7 @@ CORE_LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "SimpleITK", "numba", "
 ANALYSIS_LIBRARIES = ("scikit-learn", "torch", "matplotlib", "jinja2")
 
 _CHUNK = 1 << 20
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _file_sha256(path: Path) -> str:
@@ -109,6 +113,12 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def safe_name(text: str) -> str:
+    """``text`` as a file name: every character other than letters, digits, ``.``, ``_`` and ``-`` becomes
+    ``_`` (``"case/01 a"`` → ``"case_01_a"``; an empty text → ``"case"``)."""
+    return _UNSAFE.sub("_", text) or "case"
 
 
 def dumps(record: Any) -> bytes:

@@ -14,16 +14,18 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Literal, NoReturn, Self
+from typing import Annotated, Any, ClassVar, Literal, NoReturn, Self
 
+import pywt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from radiogenomics.catalogue import DEFAULT_FAMILIES, FEATURES, IMAGE_TYPES
 from radiogenomics.errors import SettingsError, UnknownNameError
 
 __all__ = [
-    "ExtractionSettings", "Interpolator", "load_params", "raise_settings_error", "read_settings_file", "sha256_json",
+    "ExtractionSettings", "Interpolator", "Names", "load_params", "raise_settings_error", "read_settings_file",
+    "sha256_json", "split_names",
 ]
 
 
@@ -51,6 +53,18 @@ _INTERPOLATOR_CODES = {
 }
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False)
+
+
+def split_names(value: Any) -> Any:
+    """A comma-separated string as a tuple of its stripped, non-empty items (``"pet, ct"`` → ``("pet", "ct")``);
+    anything else unchanged (validated by the field's type)."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+#: A tuple of names, given as a list or as one comma-separated string.
+Names = Annotated[tuple[str, ...], BeforeValidator(split_names)]
 
 
 def sha256_json(data: Any) -> str:
@@ -242,8 +256,6 @@ class ExtractionSettings(_Settings):
     @field_validator("wavelet")
     @classmethod
     def _wavelet(cls, value: str) -> str:
-        import pywt
-
         names = pywt.wavelist(kind="discrete")
         if value not in names:
             raise UnknownNameError("wavelet", value, names)

@@ -15,6 +15,7 @@ their middle part is not a modality. The *long* layout (one row per case × ROI 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,12 +32,14 @@ __all__ = [
     "TableReadError",
     "feature_column",
     "feature_columns",
+    "frame_checksum",
     "is_long",
     "is_modality",
     "parse_feature_column",
     "read_feature_table",
     "source_name",
     "sources",
+    "stage_input",
     "to_wide",
 ]
 
@@ -141,6 +144,22 @@ def to_wide(df: pd.DataFrame) -> pd.DataFrame:
     wide.columns = [feature_column(roi, mod, name) for name, roi, mod in wide.columns]
     info = df[clinical].drop_duplicates("case_id").set_index("case_id")
     return pd.concat([info, wide], axis=1).reset_index()
+
+
+def frame_checksum(df: pd.DataFrame) -> str:
+    """SHA-256 of a table's column names, dtypes and values (row order included): equal tables, equal sums."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(f"{c}\x1e{t}" for c, t in zip(df.columns, df.dtypes, strict=True)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def stage_input(table: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, object]]:
+    """A stage's table input (a DataFrame, or a file read by :func:`read_feature_table`) and its provenance
+    entry ``{"table": path or "in memory", "sha256": frame_checksum, "rows": n}``."""
+    df = table if isinstance(table, pd.DataFrame) else read_feature_table(table)
+    where = "in memory" if isinstance(table, pd.DataFrame) else str(table)
+    return df, {"table": where, "sha256": frame_checksum(df), "rows": len(df)}
 
 
 def read_feature_table(path: str | Path) -> pd.DataFrame:

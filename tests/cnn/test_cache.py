@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from radiogenomics.cnn import FAILURE_COLUMNS, VolumeCache, VolumeCacheError, crop_resize, prepare_volumes
+from radiogenomics.cnn import cache as cnn_cache
 from radiogenomics.cnn import preprocess as pre
 from radiogenomics.image import Mask
 from radiogenomics.io import read_image, read_mask, write_image
@@ -68,7 +69,7 @@ def test_rerun_reuses_volumes_and_redoes_changed_inputs(cohort, tmp_path, monkey
     manifest, df = cohort
     first, _ = prepare_volumes(manifest, SETTINGS, tmp_path)
     counter = _Counter()
-    monkeypatch.setattr(pre, "prepare_case", counter)
+    monkeypatch.setattr(cnn_cache, "prepare_case", counter)  # looked up where prepare_volumes calls it
     again, failures = prepare_volumes(manifest, SETTINGS, tmp_path)
     assert again.directory == first.directory and again.case_ids == first.case_ids
     assert sorted(counter.calls) == [1, 3]  # only the failed cases are tried again
@@ -88,18 +89,20 @@ def test_rerun_reuses_volumes_and_redoes_changed_inputs(cohort, tmp_path, monkey
 
 
 def test_same_case_ids_in_another_cohort_do_not_collide(cohort, tmp_path) -> None:
-    """A second manifest with the same case ids but other files (here: PET and CT swapped) gets its own folder,
-    and the first cohort's volumes stay as they were."""
+    """A second manifest with the same case ids but other files (here: the files of cases 0 and 2 swapped) gets its
+    own folder, and the first cohort's volumes stay as they were."""
     manifest, df = cohort
     a, _ = prepare_volumes(manifest, SETTINGS, tmp_path)
-    before = a.load(df.case_id[0])
-    swapped = df.rename(columns={"pet": "ct", "ct": "pet"})
+    first, other = a.load(df.case_id[0]), a.load(df.case_id[2])
+    swapped = df.copy()
+    files = [c for c in df.columns if c != "case_id"]
+    swapped.loc[[0, 2], files] = df.loc[[2, 0], files].to_numpy()
     path = manifest.parent / "swapped.csv"
     swapped.to_csv(path, index=False)
     b, _ = prepare_volumes(path, SETTINGS, tmp_path)
     assert b.directory != a.directory and b.directory.parent == a.directory.parent
-    np.testing.assert_array_equal(b.load(df.case_id[0]), before[::-1])
-    np.testing.assert_array_equal(VolumeCache(a.directory).load(df.case_id[0]), before)
+    np.testing.assert_array_equal(b.load(df.case_id[0]), other)
+    np.testing.assert_array_equal(VolumeCache(a.directory).load(df.case_id[0]), first)
 
 
 def test_not_a_cache(tmp_path) -> None:

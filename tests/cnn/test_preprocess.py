@@ -11,9 +11,9 @@ import SimpleITK as sitk
 from radiogenomics.cnn import ChannelStats, crop_geometry, crop_resize, n4_correct, normalise_case, prepare_volumes
 from radiogenomics.cnn.preprocess import load_case
 from radiogenomics.cnn.settings import PreprocessSettings
-from radiogenomics.cohort.manifest import read_manifest
 from radiogenomics.errors import EmptyMaskError, InvalidImageError, NonFiniteVoxelError, SettingsError
 from radiogenomics.image import Geometry, Image, Mask
+from radiogenomics.io.manifest import read_manifest
 
 # ---------------------------------------------------------------------------------------------- N4
 

@@ -12,6 +12,7 @@ from radiogenomics import extract, read_image, read_mask
 from radiogenomics.bat import BatSettings, bat_mask
 from radiogenomics.cohort import run_cohort
 from radiogenomics.cohort.jobs import single_threaded
+from radiogenomics.layout import mask_path
 from radiogenomics.preprocess import normalise
 from radiogenomics.preprocess.regrid import resample_to_reference
 
@@ -55,6 +56,29 @@ def test_centre_crop_and_normalisation(sts_manifest, tmp_path: Path, volumes: di
     np.testing.assert_array_equal(_part(result, "bat_pet"), _direct(pet_n, bat))
     if volumes["ct_mask"].array.sum() > ct_mask.array.sum():
         assert "centre crop" in caplog.text
+    # the masks the features were computed from are written on their working grid (the cropped CT grid)
+    out = tmp_path / "out"
+    for part, expected in (("tumour_ct", ct_mask), ("tumour_pet", pet_mask), ("bat_ct", bat), ("bat_pet", bat)):
+        saved = read_mask(mask_path(out, CASE, *part.split("_")))
+        assert saved.array.shape == ct.array.shape, part
+        np.testing.assert_allclose(saved.origin + saved.spacing + saved.direction,
+                                   ct.origin + ct.spacing + ct.direction, atol=1e-5)  # NIfTI stores float32
+        np.testing.assert_array_equal(saved.array > 0, expected.array > 0, err_msg=part)
+    n_voxels = result.status.set_index(["roi", "modality"]).n_voxels
+    assert n_voxels[("bat", "ct")] == int(bat.array.sum())
+
+
+def test_a_missing_mask_file_recomputes_its_result(sts_manifest, tmp_path: Path) -> None:
+    manifest = sts_manifest([CASE])
+    first = run_cohort(manifest, tmp_path / "out", small_settings(), workers=1)
+    mask_path(tmp_path / "out", CASE, "tumour", "pet").unlink()
+    second = run_cohort(manifest, tmp_path / "out", small_settings(), workers=1)
+    assert second.computed == ((CASE, "tumour", "pet"),)
+    assert mask_path(tmp_path / "out", CASE, "tumour", "pet").is_file()
+    assert second.features.equals(first.features)
+    third = run_cohort(manifest, tmp_path / "out2", small_settings(save_masks=False), workers=1)
+    assert not (tmp_path / "out2" / "masks").exists()
+    assert third.features.equals(first.features)
 
 
 def test_pet_on_its_own_grid_and_bat_without_tumour(sts_manifest, tmp_path: Path, volumes: dict) -> None:

@@ -34,6 +34,7 @@ def _settings():
     return small_settings(extraction={"tumour": "default", "bat": "bat"})
 
 
+@pytest.mark.slow
 def test_kill_and_resume(sts_manifest, tmp_path: Path) -> None:
     manifest = sts_manifest(IDS)
     reference = run_cohort(manifest, tmp_path / "reference", _settings(), workers=2)

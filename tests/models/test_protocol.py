@@ -18,7 +18,7 @@ from radiogenomics.models import (
     build_models,
     evaluate,
     find_sources,
-    make_baseline,
+    make_model,
     make_pipeline,
 )
 from radiogenomics.models.errors import InvalidTargetError, UnknownModelError
@@ -120,11 +120,11 @@ def test_lasso_signature_exposes_features_and_clone():
 
 def test_invalid_inputs():
     df = cohort(n=40, p_per_source=3)
-    m = {("logistic", "fused"): make_pipeline(make_baseline("logistic"), None)}
+    m = {("logistic", "fused"): make_pipeline(make_model("logistic"), None)}
     with pytest.raises(InvalidTargetError):
         evaluate(df, "missing", m)
     with pytest.raises(UnknownModelError):
-        make_baseline("lassso")
+        make_model("lassso")
     bad = df.assign(TP53=2)
     with pytest.raises(InvalidTargetError):
         evaluate(bad, "TP53", m)

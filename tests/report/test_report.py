@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # a whole study
+
 SECTIONS = ("cohort", "data", "extraction", "statistics", "models", "cnn", "clustering", "failures", "provenance")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from radiogenomics.cohort.manifest import read_manifest
 from radiogenomics.errors import SettingsError
 from radiogenomics.io import read_mask
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.segment import SegmentationError, resolve_auto_masks
 from radiogenomics.segment.registry import model_fingerprint
 from tests.cohort.conftest import small_settings

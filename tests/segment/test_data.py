@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from radiogenomics.cohort.manifest import read_manifest
 from radiogenomics.errors import NonFiniteVoxelError
 from radiogenomics.image import Image, Mask
 from radiogenomics.io import write_image
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.data import load_case, normalise_channel
 from radiogenomics.segment.errors import SegmentationError

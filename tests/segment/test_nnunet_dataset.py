@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import SimpleITK as sitk
 
-from radiogenomics.cohort.manifest import read_manifest
 from radiogenomics.image import Image, Mask
 from radiogenomics.io import read_image, write_image
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.errors import SegmentationError
 from radiogenomics.segment.nnunet import NnUNetSegmenter, nnunet_environment, write_dataset, write_splits

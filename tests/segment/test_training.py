@@ -14,8 +14,8 @@ import logging
 import numpy as np
 import pytest
 
-from radiogenomics.cohort.manifest import read_manifest
 from radiogenomics.io import read_mask
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.segment import evaluate_manifest, load_segmenter, predict_manifest
 
 pytestmark = pytest.mark.slow

@@ -57,8 +57,9 @@ def test_stats_command_writes_everything(table: tuple[Path, pd.DataFrame, tuple[
     t1 = pd.read_csv(out / "table1.csv", keep_default_na=False)
     assert {"cervical", "endometrial", "ovarian", "overall"} <= set(t1.columns)
     assert {"TP53", "age", "grade"} <= set(t1["variable"])
-    prov = json.loads((out / "stats_provenance.json").read_text())
-    assert prov["n_features"] == 160 and prov["settings"]["group"] == "TP53" and len(prov["input"]["sha256"]) == 64
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["n_features"] == 160 and prov["settings"]["group"] == "TP53" and len(prov["inputs"]["sha256"]) == 64
+    assert prov["stage"] == "stats" and prov["inputs"]["rows"] == len(df)
 
 
 def test_stats_command_csv_without_by(table: tuple[Path, pd.DataFrame, tuple[str, ...]], tmp_path: Path) -> None:

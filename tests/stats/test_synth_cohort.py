@@ -16,6 +16,8 @@ from radiogenomics.settings import ExtractionSettings
 from radiogenomics.stats import compare_groups
 from radiogenomics.synth import generate_patient
 
+pytestmark = pytest.mark.slow  # synthetic cohorts
+
 SETTINGS = ExtractionSettings(feature_classes={"firstorder": None, "glcm": None})
 PET_SETTINGS = SETTINGS.replace(bin_width=0.25)  # SUV: bins of 0.25
 PLANTED_TP53 = ("tumour_pet__original_firstorder_Maximum", "tumour_ct__original_firstorder_Variance",

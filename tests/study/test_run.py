@@ -17,6 +17,8 @@ import yaml
 from radiogenomics.study import STAGES, StageError, run_study
 from tests.study.tiny import TINY, tiny_settings
 
+pytestmark = pytest.mark.slow  # whole studies
+
 
 def test_every_stage_ran_and_wrote_its_artefacts(tiny_study) -> None:
     settings, out, result = tiny_study
@@ -81,7 +83,7 @@ def test_changed_settings_rerun_only_the_stages_they_affect(tiny_study, tmp_path
 def test_a_failing_stage_is_named_and_finished_stages_are_kept(tiny_study, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     _, out, _ = tiny_study
-    import radiogenomics.models as models
+    import radiogenomics.models.stage as models
 
     def boom(*args, **kwargs):
         raise ValueError("model exploded")

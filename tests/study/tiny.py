@@ -1,12 +1,14 @@
 """A tiny study (synthetic 'tiny' cohort, first-order + GLCM, LASSO, a CPU-sized CNN beside LASSO, clustering);
-run once per session by the ``tiny_study`` fixture of tests/conftest.py."""
+run once per test run by the ``tiny_study`` fixture of tests/conftest.py (shared by the xdist workers)."""
 
 from __future__ import annotations
 
+import pickle
+import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
+from filelock import FileLock
 
 from radiogenomics.study import StudyResult, StudySettings, run_study
 
@@ -35,10 +37,26 @@ def tiny_settings(**changes: Any) -> StudySettings:
     return StudySettings.validate_dict(data)
 
 
-def run_tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudySettings, Path, StudyResult]:
-    out = tmp_path_factory.mktemp("tiny_study")
+def run_tiny(out: Path) -> tuple[StudySettings, Path, StudyResult]:
+    """Run the tiny study into ``out``; the result carries the progress events (``result.events``)."""
     settings = tiny_settings()
     events: list = []
     result = run_study(settings, out, progress=events.append)
     result.events = events  # type: ignore[attr-defined]
     return settings, out, result
+
+
+def shared_tiny(shared: Path, out: Path) -> tuple[StudySettings, Path, StudyResult]:
+    """The tiny study built once in ``shared`` for every xdist worker (under a file lock), then copied to ``out``
+    (each worker may change its copy: re-runs with other settings, a failing stage)."""
+    with FileLock(str(shared) + ".lock"):
+        done = shared / "result.pkl"
+        if not done.is_file():
+            _, _, result = run_tiny(shared)
+            done.write_bytes(pickle.dumps((result.status, result.seconds, result.events)))
+    shutil.copytree(shared, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("result.pkl"))
+    status, seconds, events = pickle.loads(done.read_bytes())
+    result = StudyResult(out, status, seconds, {"features": out / "features.parquet", "report": out / "report.html",
+                                                "provenance": out / "provenance.json"})
+    result.events = events  # type: ignore[attr-defined]
+    return tiny_settings(), out, result

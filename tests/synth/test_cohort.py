@@ -28,6 +28,8 @@ from radiogenomics.synth.clinical import CANCER_TYPES, CLINICAL
 from radiogenomics.synth.cohort import MANIFEST_COLUMNS
 from radiogenomics.synth.effects import FACTORS, sample_spec, sample_specs
 
+pytestmark = pytest.mark.slow  # synthetic cohorts
+
 CT_FIRSTORDER = ExtractionSettings(feature_classes={"firstorder": None})
 CT_TEXTURE = ExtractionSettings(feature_classes={"glcm": ["Correlation", "Imc1"]})
 

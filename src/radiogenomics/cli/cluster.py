@@ -60,25 +60,23 @@ def cluster(
     """Cluster patients on out-of-fold Transformer deep features (or PCA features); write tables and figures."""
     import numpy as np
 
-    from radiogenomics.cluster import run_clustering
+    from radiogenomics.cluster.stage import ClusterSettings, run
 
     if features.is_dir():
         raise typer.BadParameter(
             "a folder is not supported: pass the cohort table (the embedding models are re-fitted out of fold, so "
             "that no patient is embedded by a model trained on it)", param_hint="FEATURES")
-    targets = _split(target)
-    clin = _split(clinical)
+    ks = _k_range(k)
     t0 = time.perf_counter()
     try:
-        df = read_table(features)
-        ann = _split(annotate)
-        if annotate is None and "cancer_type" in df.columns and "cancer_type" not in (*targets, *clin):
-            ann = ["cancer_type"]
         params = {key: v for key, v in (("d_token", d_token), ("max_epochs", max_epochs)) if v is not None}
+        settings = ClusterSettings.validate_dict(dict(
+            targets=_split(target), clinical=_split(clinical), annotate=None if annotate is None else _split(annotate),
+            embedding=embedding, k_min=ks.start, k_max=ks.stop - 1, linkage=linkage, n_boot=n_boot,
+            transformer=params, seed=seed))
+        df = read_table(features)
         with console.status(f"clustering {len(df)} patients ({embedding} embedding)"):
-            res = run_clustering(df, out, targets=targets, clinical=clin, annotate=ann, embedding=embedding,
-                                 k_range=_k_range(k), seed=seed, transformer_params=params or None, n_boot=n_boot,
-                                 linkage=linkage)
+            res = run(settings, df, out)
     except RadiogenomicsError as exc:
         raise fail(exc) from None
     for w in res.warnings:

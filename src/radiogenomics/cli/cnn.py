@@ -11,6 +11,7 @@ import typer
 
 from radiogenomics.cli import app, console, fail, split_list
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.models.registry import DEFAULT_MODELS, MODELS
 
 cnn_app = typer.Typer(help="3D CNN classifiers on images (N4, tumour bounding box, MONAI ResNet/SE-ResNet/…).",
                       no_args_is_help=True)
@@ -76,15 +77,16 @@ def train(
     features: Annotated[Path | None, typer.Option(help="Cohort feature table to evaluate radiomics models on "
                                                        "the same cases and splits (.parquet/.csv/.tsv; a long "
                                                        "`cohort extract` table is pivoted).")] = None,
-    models: Annotated[str, typer.Option(help="Radiomics models for --features, e.g. lasso,rf.")] = "lasso,rf",
+    models: Annotated[str, typer.Option(help=f"Radiomics models for --features ({', '.join(MODELS)}).")]
+    = ",".join(DEFAULT_MODELS),
     drop: Annotated[str | None, typer.Option(help="Feature-table columns to ignore (other targets).")] = None,
     cache: Annotated[Path | None, typer.Option(help="Volume cache folder (default OUT/cache).")] = None,
 ) -> None:
     """Preprocess, train and evaluate a CNN under the models protocol; write OUT/metrics.json, OUT/<arch>__<source>/."""
+    from radiogenomics.cli.results import print_results
     from radiogenomics.cli.tables import read_table
-    from radiogenomics.cnn.run import run_cnn, write_cnn_outputs
     from radiogenomics.cnn.settings import load_cnn_settings
-    from radiogenomics.models import Protocol
+    from radiogenomics.cnn.stage import CnnRunSettings, run
 
     try:
         s = load_cnn_settings(config)
@@ -95,43 +97,18 @@ def train(
                                 "batch_size": batch_size, "lr": lr, "device": device, "seed": seed}.items()
               if v is not None}
         s = s.replace(preprocess=s.preprocess.replace(**pre), train=s.train.replace(**tr))
+        settings = CnnRunSettings.validate_dict(dict(
+            target=target, cnn=s, compare=split_list(models), protocol=protocol, folds=folds, repeats=repeats,
+            test_size=test_size, n_boot=n_boot, drop=split_list(drop)))
         feats = read_table(features, "--features") if features is not None else None
         t0 = time.perf_counter()
-        proto = Protocol(kind=protocol, n_folds=folds, repeats=repeats, seed=s.train.seed, test_size=test_size,
-                         n_boot=n_boot)
-        proto.validate()  # before the (slow) preprocessing
-        if n_boot < 10:
-            raise typer.BadParameter(f"must be >= 10, got {n_boot}", param_hint="--n-boot")
-        if s.train.device == "cuda":
-            import torch
-
-            if not torch.cuda.is_available():
-                raise typer.BadParameter("cuda asked for but CUDA is not available (use auto or cpu)",
-                                         param_hint="--device")
         with _progress() as bar:
             task = bar.add_task("preprocessing", total=None)
-            res, meta, failures = run_cnn(
-                manifest, target, s, cache or out / "cache", proto, features=feats,
-                models=split_list(models) if feats is not None else (), drop=split_list(drop),
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
-        out.mkdir(parents=True, exist_ok=True)
-        if len(failures):
-            failures.to_csv(out / "failures.csv", index=False)
-            console.print(f"[yellow]{len(failures)} case(s) failed preprocessing[/] (see {out / 'failures.csv'})")
-        paths = write_cnn_outputs(res, out, meta)
-        summary = res.summary()
-        table = summary[summary.metric == "roc_auc"].pivot_table(index=["model", "source"], columns="split",
-                                                                  values="value")
-        console.print(f"ROC AUC ({meta['n_cases']} cases)")
-        console.print(table.round(3).to_string())
-        test = summary[(summary.metric == "roc_auc") & (summary.split == "test")]
-        for _, r in test.iterrows():
-            console.print(f"  {r['model']} / {r['source']}: hold-out AUC {r['value']:.3f} "
-                          f"(95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}, n={r['n']})")
-        dl = json.loads(paths["delong"].read_text())
-        for r in dl:
-            console.print(f"  DeLong r{r['repeat']} {r['model_a']} / {r['source_a']} vs {r['model_b']} / "
-                          f"{r['source_b']}: AUC {r['auc_a']:.3f} vs {r['auc_b']:.3f}, p={r['p']:.3g}")
+            res = run(settings, manifest, out, features=feats, cache_dir=cache,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if len(res.failures):
+            console.print(f"[yellow]{len(res.failures)} case(s) failed preprocessing[/] (see {out / 'failures.csv'})")
+        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.meta["n_cases"])
         console.print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc
@@ -150,7 +127,7 @@ def predict(
 
     from radiogenomics.cnn.cache import prepare_volumes
     from radiogenomics.cnn.persistence import load_cnn
-    from radiogenomics.cohort.manifest import read_manifest
+    from radiogenomics.io.manifest import read_manifest
 
     try:
         est, pre, _ = load_cnn(_find_model(modeldir))

@@ -15,7 +15,7 @@ from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
     from radiogenomics.cohort import CohortResult, CohortSettings, Executor
-    from radiogenomics.cohort.manifest import Manifest
+    from radiogenomics.io.manifest import Manifest
 
 cohort_app = typer.Typer(
     name="cohort", help="Cohort extraction: manifest → feature table (cached, resumable, parallel).",

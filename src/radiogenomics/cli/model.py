@@ -12,6 +12,7 @@ import typer
 from radiogenomics.cli import app, console, fail, split_list
 from radiogenomics.cli.tables import read_table
 from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.models.registry import DEFAULT_MODELS, MODELS
 
 
 @app.command()
@@ -20,14 +21,15 @@ def model(
     target: Annotated[str, typer.Option("--target", "-t", help="Binary 0/1 target column, e.g. TP53.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
     clinical: Annotated[str | None, typer.Option(help="Comma-separated clinical columns.")] = None,
-    models: Annotated[str, typer.Option(help="Comma-separated: transformer,lasso,elasticnet,logistic,rf,hgb.")]
-    = "lasso,rf",
+    models: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(MODELS)}.")]
+    = ",".join(DEFAULT_MODELS),
     sources: Annotated[str | None, typer.Option(help="Comma-separated sources (default: all found + fused).")]
     = None,
     repeats: Annotated[int, typer.Option(help="Repeats of the protocol (seeds S..S+R-1).")] = 1,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
     folds: Annotated[int, typer.Option(help="CV folds inside training.")] = 5,
     protocol: Annotated[str, typer.Option(help="holdout_cv (9:1 + k-fold), kfold or nested.")] = "holdout_cv",
+    test_size: Annotated[float, typer.Option(help="Hold-out share of the patients (holdout_cv).")] = 0.1,
     selector: Annotated[str, typer.Option(help="none, univariate, mrmr, lasso.")] = "univariate",
     k: Annotated[int, typer.Option(help="Number of features kept by the selector.")] = 50,
     drop: Annotated[str | None, typer.Option(help="Comma-separated columns to ignore (e.g. other targets).")]
@@ -35,34 +37,19 @@ def model(
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.")] = 1000,
 ) -> None:
     """Evaluate models per source and fused under the leakage-safe protocol; write OUT/metrics.json etc."""
-    from radiogenomics.models import Protocol
-    from radiogenomics.models.outputs import run_models, write_outputs
+    from radiogenomics.cli.results import print_results
+    from radiogenomics.models.stage import ModelSettings, run
 
     try:
+        settings = ModelSettings.validate_dict(dict(
+            target=target, clinical=split_list(clinical), models=split_list(models), sources=split_list(sources),
+            repeats=repeats, seed=seed, folds=folds, protocol=protocol, test_size=test_size, selector=selector, k=k,
+            drop=split_list(drop), n_boot=n_boot))
         df = read_table(features)
-        clin = split_list(clinical)
-        ignore = [c for c in split_list(drop) if c in df.columns]
-        if ignore:
-            df = df.drop(columns=ignore)
         t0 = time.perf_counter()
-        res, meta = run_models(df, target, clinical=clin, models=split_list(models),
-                               sources=split_list(sources) or None,
-                               protocol=Protocol(kind=protocol, n_folds=folds, repeats=repeats, seed=seed,
-                                                 n_boot=n_boot),
-                               selector=selector, k=k, seed=seed)
-        meta["drop"] = ignore
-        paths = write_outputs(res, out, meta)
-        summary = res.summary()
-        table = summary[summary.metric == "roc_auc"].pivot_table(index=["model", "source"], columns="split",
-                                                                  values="value")
-        console.print("ROC AUC")
-        console.print(table.round(3).to_string())
-        dl = json.loads(paths["delong"].read_text())
-        if dl:
-            console.print(f"DeLong vs best by CV AUC ({dl[0]['model_b']} / {dl[0]['source_b']}), hold-out:")
-            for r in dl:
-                console.print(f"  r{r['repeat']} {r['model_a']:>12} / {r['source_a']:<16} AUC {r['auc_a']:.3f} vs "
-                              f"{r['auc_b']:.3f}  z={r['z']:+.2f}  p={r['p']:.3g}")
+        with console.status(f"evaluating {len(settings.models)} model(s) on {len(df)} cases"):
+            res = run(settings, df, out)
+        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.n_cases)
         console.print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc

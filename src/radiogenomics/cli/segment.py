@@ -37,8 +37,8 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed.")] = None,
 ) -> None:
     """Train a segmentation model on the labelled cases of MANIFEST and save it in MODELDIR."""
-    from radiogenomics.segment.registry import train_segmenter
     from radiogenomics.segment.settings import Method, load_segment_settings
+    from radiogenomics.segment.stage import run
     from radiogenomics.settings import read_settings_file
 
     fold_list = None
@@ -65,7 +65,7 @@ def train(
                 bar.update(task, completed=epoch, total=n,
                            description=f"{stage}: loss {loss:.3f}, validation Dice {val:.3f}")
 
-            model = train_segmenter(manifest, kind, out, settings, progress)
+            model = run(settings, manifest, out, progress=progress)
         seconds = time.perf_counter() - t0
         if kind is Method.nnunet:
             for row in model.summary_:

@@ -14,38 +14,15 @@
 
 from __future__ import annotations
 
-import logging
+from radiogenomics.lazy import lazy_exports
 
-from radiogenomics.cluster.association import ASSOCIATION_COLUMNS, cluster_association, cluster_vs_rest
-from radiogenomics.cluster.cluster import LINKAGES, SCORE_COLUMNS, ClusterResult, cluster_patients
-from radiogenomics.cluster.embed import feature_embedding, oof_transformer_embeddings
-from radiogenomics.cluster.errors import ClusterError
-from radiogenomics.cluster.figures import cluster_heatmap, scores_figure, tsne_figure, tsne_map
-from radiogenomics.cluster.run import EMBEDDINGS, ClusterOutputs, run_clustering
-from radiogenomics.cluster.scores import calinski_harabasz, cluster_scores, davies_bouldin, silhouette
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__all__ = [
-    "ASSOCIATION_COLUMNS",
-    "EMBEDDINGS",
-    "LINKAGES",
-    "SCORE_COLUMNS",
-    "ClusterError",
-    "ClusterOutputs",
-    "ClusterResult",
-    "calinski_harabasz",
-    "cluster_association",
-    "cluster_heatmap",
-    "cluster_patients",
-    "cluster_scores",
-    "cluster_vs_rest",
-    "davies_bouldin",
-    "feature_embedding",
-    "oof_transformer_embeddings",
-    "run_clustering",
-    "scores_figure",
-    "silhouette",
-    "tsne_figure",
-    "tsne_map",
-]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "association": ("ASSOCIATION_COLUMNS", "cluster_association", "cluster_vs_rest"),
+    "cluster": ("LINKAGES", "SCORE_COLUMNS", "ClusterResult", "cluster_patients"),
+    "embed": ("feature_embedding", "oof_transformer_embeddings"),
+    "errors": ("ClusterError",),
+    "figures": ("cluster_heatmap", "scores_figure", "tsne_figure", "tsne_map"),
+    "analysis": ("EMBEDDINGS", "ClusterOutputs", "run_clustering"),
+    "scores": ("calinski_harabasz", "cluster_scores", "davies_bouldin", "silhouette"),
+    "stage": ("ClusterOptions", "ClusterSettings", "run"),
+})

@@ -30,6 +30,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radiogenomics.cluster.errors import ClusterError
+from radiogenomics.errors import UnknownNameError
 from radiogenomics.stats import categorical_association, compare_groups, fdr_bh
 from radiogenomics.stats.errors import StatsError
 
@@ -100,8 +101,6 @@ def cluster_association(
     lab = _labels(labels, len(table))
     missing = [v for v in variables if v not in table.columns]
     if missing:
-        from radiogenomics.errors import UnknownNameError
-
         raise UnknownNameError("column", missing[0], [str(c) for c in table.columns])
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}

@@ -43,6 +43,9 @@ from sklearn.preprocessing import StandardScaler
 
 from radiogenomics.cluster.errors import ClusterError
 from radiogenomics.errors import UnknownNameError
+from radiogenomics.models.outputs import prepare_table
+from radiogenomics.models.pipeline import make_pipeline
+from radiogenomics.models.transformer import FeatureTokenTransformer
 from radiogenomics.table import feature_columns
 
 __all__ = ["ALIGNMENTS", "feature_embedding", "oof_transformer_embeddings"]
@@ -118,10 +121,6 @@ def oof_transformer_embeddings(
     ClusterError
         The target is not binary, or a class has fewer labelled patients than ``n_folds``.
     """
-    from radiogenomics.models.outputs import prepare_table
-    from radiogenomics.models.pipeline import make_pipeline
-    from radiogenomics.models.transformer import FeatureTokenTransformer
-
     if align not in ALIGNMENTS:
         raise UnknownNameError("alignment", align, ALIGNMENTS)
     if n_folds < 2:

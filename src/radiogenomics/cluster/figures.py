@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import ArrayLike, NDArray
 from scipy.cluster import hierarchy
+from sklearn.manifold import TSNE
 
 from radiogenomics.cluster.association import is_continuous
 from radiogenomics.cluster.errors import ClusterError
@@ -80,8 +81,6 @@ def scores_figure(scores: pd.DataFrame, k: int, *, size: tuple[float, float] = (
 
 def tsne_map(X: ArrayLike, *, seed: int = 0, perplexity: float | None = None) -> NDArray[np.float64]:
     """2-D t-SNE coordinates of the rows of ``X`` (settings in the module docstring)."""
-    from sklearn.manifold import TSNE
-
     x = np.asarray(X, dtype=np.float64)
     n = x.shape[0]
     if n < 4:

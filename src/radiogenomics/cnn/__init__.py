@@ -12,59 +12,16 @@ Layering: above ``preprocess``/``io``/``cohort`` (manifest) and ``models`` (prot
 
 from __future__ import annotations
 
-import logging
+from radiogenomics.lazy import lazy_exports
 
-from radiogenomics.cnn.cache import FAILURE_COLUMNS, VolumeCache, prepare_volumes
-from radiogenomics.cnn.classifier import CNNClassifier, case_ids_of
-from radiogenomics.cnn.errors import CNNError, SavedModelError, VolumeCacheError
-from radiogenomics.cnn.networks import (
-    ARCHITECTURES,
-    build_network,
-    canonical_arch,
-    count_parameters,
-    min_input_size,
-)
-from radiogenomics.cnn.persistence import load_cnn, save_cnn
-from radiogenomics.cnn.preprocess import (
-    ChannelStats,
-    crop_geometry,
-    crop_resize,
-    n4_correct,
-    normalise_case,
-    prepare_case,
-)
-from radiogenomics.cnn.run import cnn_source_name, run_cnn, write_cnn_outputs
-from radiogenomics.cnn.settings import CNNSettings, PreprocessSettings, TrainSettings, load_cnn_settings
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__all__ = [
-    "ARCHITECTURES",
-    "FAILURE_COLUMNS",
-    "CNNClassifier",
-    "CNNError",
-    "CNNSettings",
-    "ChannelStats",
-    "PreprocessSettings",
-    "SavedModelError",
-    "TrainSettings",
-    "VolumeCache",
-    "VolumeCacheError",
-    "build_network",
-    "canonical_arch",
-    "case_ids_of",
-    "cnn_source_name",
-    "count_parameters",
-    "crop_geometry",
-    "crop_resize",
-    "load_cnn",
-    "load_cnn_settings",
-    "min_input_size",
-    "n4_correct",
-    "normalise_case",
-    "prepare_case",
-    "prepare_volumes",
-    "run_cnn",
-    "save_cnn",
-    "write_cnn_outputs",
-]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "cache": ("FAILURE_COLUMNS", "VolumeCache", "prepare_volumes"),
+    "classifier": ("CNNClassifier", "case_ids_of"),
+    "errors": ("CNNError", "SavedModelError", "VolumeCacheError"),
+    "networks": ("ARCHITECTURES", "build_network", "canonical_arch", "count_parameters", "min_input_size"),
+    "persistence": ("load_cnn", "save_cnn"),
+    "preprocess": ("ChannelStats", "crop_geometry", "crop_resize", "n4_correct", "normalise_case", "prepare_case"),
+    "evaluation": ("cnn_source_name", "run_cnn", "write_cnn_outputs"),
+    "settings": ("CNNSettings", "PreprocessSettings", "TrainSettings", "load_cnn_settings"),
+    "stage": ("CnnOptions", "CnnOutputs", "CnnRunSettings", "run"),
+})

@@ -26,17 +26,15 @@ import os
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from radiogenomics.cnn.errors import VolumeCacheError
+from radiogenomics.cnn.preprocess import prepare_case
 from radiogenomics.cnn.settings import PreprocessSettings
 from radiogenomics.errors import RadiogenomicsError, SettingsError
-
-if TYPE_CHECKING:
-    from radiogenomics.cohort.manifest import Manifest
+from radiogenomics.io.manifest import Manifest, read_manifest
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -140,7 +138,7 @@ def prepare_volumes(
 
     Parameters
     ----------
-    manifest : a :class:`~radiogenomics.cohort.manifest.Manifest` (or anything :func:`read_manifest` reads).
+    manifest : a :class:`~radiogenomics.io.manifest.Manifest` (or anything :func:`read_manifest` reads).
     settings : the preprocessing settings.
     cache_dir : cache root; the settings and the cohort get their own sub-folder (module docstring).
     progress : called as ``progress(done, total)`` after each case.
@@ -156,9 +154,6 @@ def prepare_volumes(
         A channel is not a manifest column, or the manifest has no mask column for ``settings.roi``
         (problems of the whole manifest; a problem of one case is recorded in ``failures`` instead).
     """
-    from radiogenomics.cnn.preprocess import prepare_case
-    from radiogenomics.cohort.manifest import Manifest, read_manifest
-
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     missing = [c for c in settings.channels if c not in manifest.columns]

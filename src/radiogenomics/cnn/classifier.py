@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
@@ -34,6 +35,7 @@ from radiogenomics.cnn.cache import VolumeCache
 from radiogenomics.cnn.networks import build_network, min_input_size
 from radiogenomics.cnn.preprocess import ChannelStats, normalise_case
 from radiogenomics.cnn.settings import TrainSettings
+from radiogenomics.devices import resolve_device
 from radiogenomics.models.errors import ModelParameterError
 
 if TYPE_CHECKING:
@@ -88,14 +90,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             raise ModelParameterError("CNNClassifier: no volume cache folder given (volumes=...)")
         return VolumeCache(self.volumes)
 
-    def _device(self, s: TrainSettings) -> torch.device:
-        import torch
-
-        if s.device == "cuda" and not torch.cuda.is_available():
-            raise ModelParameterError("device 'cuda' asked for but CUDA is not available")
-        return torch.device("cuda" if s.device == "cuda" or (s.device == "auto" and torch.cuda.is_available())
-                            else "cpu")
-
     def _normalised(self, x: np.ndarray) -> np.ndarray:
         """Apply the fitted normalisation to ``(n, C, z, y, x)``."""
         mode = self._settings().normalise
@@ -146,7 +140,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         yt = torch.from_numpy(yb)
         n_pos = float(yb[tr].sum())
         pw = (tr.size - n_pos) / max(n_pos, 1.0) if s.class_weight == "balanced" else 1.0
-        device = self._device(s)
+        device = resolve_device(s.device, ModelParameterError)
         self.device_ = str(device)
         use_amp = bool(s.amp and device.type == "cuda")
         with torch.random.fork_rng(devices=[]):
@@ -238,8 +232,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         r"""``[[1 - p, p]]`` with :math:`p = \sigma(z)` (float64)."""
-        from scipy.special import expit
-
         p = expit(self._logits(X))
         return np.column_stack([1 - p, p])
 

@@ -17,18 +17,20 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from radiogenomics.cnn.cache import prepare_volumes
 from radiogenomics.cnn.classifier import CNNClassifier
+from radiogenomics.cnn.persistence import save_cnn
 from radiogenomics.cnn.settings import CNNSettings
+from radiogenomics.io.manifest import Manifest, read_manifest
 from radiogenomics.models.errors import InvalidTargetError
-from radiogenomics.models.protocol import EvaluationResult, Protocol
-
-if TYPE_CHECKING:
-    from radiogenomics.cohort.manifest import Manifest
+from radiogenomics.models.fusion import build_models
+from radiogenomics.models.outputs import prepare_table, write_outputs
+from radiogenomics.models.protocol import EvaluationResult, Protocol, evaluate
+from radiogenomics.models.sources import CLINICAL, find_sources
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -59,7 +61,7 @@ def run_cnn(
 
     Parameters
     ----------
-    manifest : :class:`~radiogenomics.cohort.manifest.Manifest` or a path to one; holds ``target``.
+    manifest : :class:`~radiogenomics.io.manifest.Manifest` or a path to one; holds ``target``.
     target : binary 0/1 column of the manifest (cases with a missing target are left out).
     settings : preprocessing and training settings.
     cache_dir : root of the volume cache.
@@ -76,9 +78,6 @@ def run_cnn(
     result, meta (JSON-friendly run description), failures (preprocessing failures, see
     :data:`~radiogenomics.cnn.cache.FAILURE_COLUMNS`).
     """
-    from radiogenomics.cohort.manifest import Manifest, read_manifest
-    from radiogenomics.models.protocol import evaluate
-
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     if target not in manifest.columns:
@@ -93,10 +92,6 @@ def run_cnn(
     estimators[key] = CNNClassifier(str(cache.directory), settings.train)
     sources: list[str] = []
     if features is not None and models:
-        from radiogenomics.models.fusion import build_models
-        from radiogenomics.models.outputs import prepare_table
-        from radiogenomics.models.sources import CLINICAL, find_sources
-
         feats = features.drop(columns=[c for c in (target, *drop) if c in features.columns])
         feats = feats.assign(case_id=feats["case_id"].astype(str))
         table = table.merge(feats, on="case_id", how="inner")
@@ -117,9 +112,6 @@ def run_cnn(
 def write_cnn_outputs(result: EvaluationResult, outdir: str | Path, meta: dict[str, Any]) -> dict[str, Path]:
     """Write the run's files (module docstring); returns ``name → path`` as
     :func:`~radiogenomics.models.outputs.write_outputs` does, plus ``"cnn_model"``."""
-    from radiogenomics.cnn.persistence import save_cnn
-    from radiogenomics.models.outputs import write_outputs
-
     cnns = {k: v for k, v in result.fitted.items() if isinstance(v, CNNClassifier)}
     others = {k: v for k, v in result.fitted.items() if k not in cnns}
     paths = write_outputs(dataclasses.replace(result, fitted=others), outdir, meta)

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from radiogenomics import __version__
 from radiogenomics.cnn.classifier import CNNClassifier
 from radiogenomics.cnn.errors import SavedModelError
+from radiogenomics.cnn.networks import build_network
 from radiogenomics.cnn.preprocess import ChannelStats
 from radiogenomics.cnn.settings import PreprocessSettings, TrainSettings
 
@@ -37,8 +39,6 @@ def save_cnn(est: CNNClassifier, directory: str | Path, preprocess: PreprocessSe
     preprocess new cases identically).
     """
     from safetensors.torch import save_file
-
-    from radiogenomics import __version__
 
     if not hasattr(est, "net_"):
         raise SavedModelError("the CNNClassifier is not fitted; nothing to save")
@@ -71,8 +71,6 @@ def load_cnn(directory: str | Path, volumes: str | Path = "") -> tuple[CNNClassi
     ``est.set_params(volumes=...)``).
     """
     from safetensors.torch import load_file
-
-    from radiogenomics.cnn.networks import build_network
 
     d = Path(directory)
     if not (d / WEIGHTS).is_file() or not (d / CONFIG).is_file():

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
@@ -39,12 +38,16 @@ import SimpleITK as sitk
 from radiogenomics.cnn.settings import PreprocessSettings
 from radiogenomics.errors import (
     EmptyMaskError,
+    ImageReadError,
     InvalidImageError,
     InvalidMaskError,
     NonFiniteVoxelError,
     SettingsError,
 )
 from radiogenomics.image import Geometry, Image, Mask
+from radiogenomics.io.manifest import Manifest
+from radiogenomics.preprocess.case import CaseLoader, original_errors
+from radiogenomics.preprocess.regrid import resample_to_reference
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -137,8 +140,6 @@ def crop_resize(images: Sequence[Image], mask: Mask, size: Sequence[int], margin
     NonFiniteVoxelError
         A NaN or infinite voxel of a channel reaches the crop (NaN outside the box does not matter).
     """
-    from radiogenomics.preprocess.regrid import resample_to_reference
-
     geom = crop_geometry(mask, size, margin_mm)
     out = []
     for c, img in enumerate(images):
@@ -212,43 +213,32 @@ class ChannelStats:
         return ((x - mean) / sd).astype(np.float32)
 
 
-def _read_roi(path: Path, selector: str | None) -> Mask:
-    from radiogenomics.io.modality import read_label_map
-
-    if path.is_file() and path.suffix.lower() in (".dcm", ""):
-        raise InvalidMaskError(f"{path.name}: DICOM SEG/RTSTRUCT masks are not read by the CNN stage; convert "
-                               "them to a label map (NIfTI/NRRD) first")
-    return read_label_map(path, selector)
-
-
-def load_case(manifest, row: int, settings: PreprocessSettings) -> tuple[list[Image], Mask]:
+def load_case(manifest: Manifest, row: int, settings: PreprocessSettings) -> tuple[list[Image], Mask]:
     """The channel images (N4-corrected where asked) and the ROI mask of manifest row ``row``.
 
     The mask is ``<roi>_mask`` (or ``<roi>_mask_<first channel>``), see
-    :meth:`~radiogenomics.cohort.manifest.Manifest.mask_column`.
+    :meth:`~radiogenomics.io.manifest.Manifest.mask_column`; images and mask are read by the case's
+    :class:`~radiogenomics.preprocess.case.CaseLoader` (files or DICOM; a DICOM SEG or RTSTRUCT mask is
+    rasterised on the image of its grid), the mask on its own grid.
     """
-    from radiogenomics.errors import ImageReadError
-    from radiogenomics.io.modality import read_modality_image
-
     missing = [c for c in settings.channels if c not in manifest.columns]
     if missing:
         raise SettingsError(f"channels {missing} are not manifest columns ({', '.join(manifest.columns)})")
-    column, _ = manifest.mask_column(row, settings.roi, settings.channels[0])
+    column, grid = manifest.mask_column(row, settings.roi, settings.channels[0])
     if column is None:
         raise SettingsError(f"the manifest has no mask column for ROI {settings.roi!r} ({settings.roi}_mask)")
-    mpath, selector = manifest.input(row, column)
-    if mpath is None:
-        raise ImageReadError(f"empty {column} cell")
-    mask = _read_roi(mpath, selector)
-    images = []
-    for c in settings.channels:
-        path = manifest.path(row, c)
-        if path is None:
+    for c in (column, *settings.channels):
+        if manifest.path(row, c) is None:
             raise ImageReadError(f"empty {c} cell")
-        img = read_modality_image(path, c)
-        if c in settings.n4:
-            img = n4_correct(img, shrink=settings.n4_shrink, iterations=settings.n4_iterations)
-        images.append(img)
+    loader = CaseLoader.from_manifest(manifest, row)
+    with original_errors():
+        mask = loader.native_mask(column, grid or settings.channels[0], check=False)
+        images = []
+        for c in settings.channels:
+            img = loader.native(c)
+            if c in settings.n4:
+                img = n4_correct(img, shrink=settings.n4_shrink, iterations=settings.n4_iterations)
+            images.append(img)
     return images, mask
 
 

@@ -15,7 +15,7 @@ from pydantic import field_validator, model_validator
 
 from radiogenomics.cnn.networks import WIDTH_ARCHITECTURES, canonical_arch, min_input_size
 from radiogenomics.errors import SettingsError
-from radiogenomics.settings import _Settings, read_settings_file
+from radiogenomics.settings import Names, _Settings, read_settings_file
 
 __all__ = ["CNNSettings", "PreprocessSettings", "TrainSettings", "load_cnn_settings"]
 
@@ -43,20 +43,13 @@ class PreprocessSettings(_Settings):
 
     settings_name: ClassVar[str] = "CNN preprocessing settings"
 
-    channels: tuple[str, ...] = ("pet", "ct")
+    channels: Names = ("pet", "ct")
     roi: str = "tumour"
     size: tuple[int, int, int] = (128, 128, 68)
     margin_mm: float = 10.0
-    n4: tuple[str, ...] = ()
+    n4: Names = ()
     n4_shrink: int = 4
     n4_iterations: tuple[int, ...] = (50, 50, 50, 50)
-
-    @field_validator("channels", "n4", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(v.strip() for v in value.split(",") if v.strip())
-        return value
 
     @field_validator("size", mode="before")
     @classmethod

@@ -3,8 +3,8 @@
 - :func:`run_cohort` — the whole run (:mod:`radiogenomics.cohort.runner`);
 - :class:`CohortSettings` — ROIs, modalities, preprocessing, BAT rule and presets
   (:mod:`radiogenomics.cohort.settings`);
-- :func:`read_manifest`, :func:`validate_manifest`, :class:`ManifestError`
-  (:mod:`radiogenomics.cohort.manifest`);
+- :func:`validate_manifest` (:mod:`radiogenomics.cohort.manifest`), and for convenience the manifest
+  reader of :mod:`radiogenomics.io.manifest` (:func:`read_manifest`, :class:`Manifest`, :class:`ManifestError`);
 - executors: :class:`SerialExecutor`, :class:`ProcessExecutor`, :class:`DaskExecutor`,
   :func:`make_executor` (:mod:`radiogenomics.cohort.executors`);
 - the per-case pipeline (:mod:`radiogenomics.cohort.jobs`), the result cache
@@ -13,32 +13,14 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from radiogenomics.lazy import lazy_exports
 
 # exports load lazily: ``radiogenomics.cohort.executors`` can start worker processes before this process
 # imports pandas and the rest of the runner
-_LAZY = {
-    "CohortResult": "runner",
-    "run_cohort": "runner",
-    "CohortSettings": "settings",
-    "DaskExecutor": "executors",
-    "Executor": "executors",
-    "ProcessExecutor": "executors",
-    "SerialExecutor": "executors",
-    "WorkerLostError": "executors",
-    "make_executor": "executors",
-    "Manifest": "manifest",
-    "ManifestError": "manifest",
-    "ManifestProblem": "manifest",
-    "read_manifest": "manifest",
-    "validate_manifest": "manifest",
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"radiogenomics.cohort.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'radiogenomics.cohort' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, {
+    "runner": ("CohortResult", "run", "run_cohort"),
+    "settings": ("CohortSettings",),
+    "executors": ("DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "WorkerLostError", "make_executor"),
+    "manifest": ("validate_manifest",),
+    "radiogenomics.io.manifest": ("Manifest", "ManifestError", "ManifestProblem", "read_manifest"),
+})

@@ -19,6 +19,7 @@ stops the others.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +100,7 @@ def _init_worker() -> None:
 
 def _warm_worker() -> None:
     """Import the per-case pipeline and the feature extractor in a fresh worker."""
+    # lazy on purpose: importing the extraction code in the fresh worker is what this warm-up does
     import radiogenomics.cohort.jobs
     import radiogenomics.features.extractor  # noqa: F401
 
@@ -129,8 +131,6 @@ class ProcessExecutor(Executor):
                 self._started.submit(_warm_worker)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
-        import multiprocessing
-
         return ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,

@@ -3,7 +3,7 @@
 :func:`run_cohort` does, in order:
 
 1. read and validate the manifest; problems of the whole manifest (or any problem with ``strict``) raise
-   :class:`~radiogenomics.cohort.manifest.ManifestError` listing them all *before any work starts*; a
+   :class:`~radiogenomics.io.manifest.ManifestError` listing them all *before any work starts*; a
    problem of one case (missing file, duplicate id, empty cell) fails only the results that need it;
 2. checksum every input and look every ``(case, roi, modality)`` result up in ``OUTDIR/cache``;
 3. run the missing results as one job per case on the executor (the largest first), storing each finished
@@ -20,6 +20,10 @@
     ``case_id, stage, roi, modality, error_type, message``: one row per failed stage of a case.
 ``provenance.json``
     :mod:`radiogenomics.cohort.provenance`, with the cache hits and timings of this run.
+``masks/<case_id>/<roi>_<modality>.nii.gz``
+    With ``save_masks`` (default), the mask each result was computed from, on its working grid (the
+    CT grid for BAT): the ROI the features describe. A cached result whose mask file is missing is
+    computed again.
 
 The tables are deterministic: the same inputs and settings give byte-identical files, however the work
 was split, executed, interrupted or cached.
@@ -39,6 +43,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from radiogenomics.cohort.cache import ResultCache, part_key
 from radiogenomics.cohort.executors import Executor, make_executor
@@ -53,14 +59,19 @@ from radiogenomics.cohort.jobs import (
     run_job,
     single_threaded,
 )
-from radiogenomics.cohort.manifest import Manifest, ManifestError, ManifestProblem, read_manifest, validate_manifest
+from radiogenomics.cohort.manifest import validate_manifest
 from radiogenomics.cohort.provenance import build_provenance
 from radiogenomics.cohort.settings import CohortSettings
+from radiogenomics.features.extractor import extract
+from radiogenomics.image import Image, Mask
+from radiogenomics.io.manifest import Manifest, ManifestError, ManifestProblem, read_manifest
+from radiogenomics.io.volume import write_mask
+from radiogenomics.layout import mask_path
 from radiogenomics.provenance import atomic_write, checksum, write_json
 from radiogenomics.settings import ExtractionSettings
 from radiogenomics.table import feature_column
 
-__all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "run_cohort"]
+__all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "run", "run_cohort"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +80,7 @@ STATUS_COLUMNS = ("case_id", "roi", "modality", "status", "n_voxels")
 
 #: ``progress(done_jobs, total_jobs, case_id)`` after every finished job.
 ProgressCallback = Callable[[int, int, str], None]
+
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,7 @@ def _size(path: Path) -> int:
 
 
 def _plan(manifest: Manifest, settings: CohortSettings, problems: list[ManifestProblem], cache: ResultCache,
-          group_by: str = "case") -> _Plan:
+          outdir: Path, group_by: str = "case") -> _Plan:
     """Decide, for every part of every case, whether it fails up front, comes from the cache or is computed.
 
     Parts to compute are grouped into one job per case and ROI (``group_by="roi"``) or per case (``"case"``).
@@ -187,7 +199,9 @@ def _plan(manifest: Manifest, settings: CohortSettings, problems: list[ManifestP
             inputs.setdefault(cid, {}).update(digests)
             key = part_key(cid, roi, modality, digests, settings.part_hash(roi, modality))
             cached = cache.get(key)
-            if cached is not None and (cached.case_id, cached.roi, cached.modality) == (cid, roi, modality):
+            masked = (not settings.save_masks or cached is None or cached.status not in ("ok", "too_small")
+                      or mask_path(outdir, cid, roi, modality).is_file())
+            if cached is not None and masked and (cached.case_id, cached.roi, cached.modality) == (cid, roi, modality):
                 results[(cid, roi, modality)] = cached
                 hits.append((cid, roi, modality))
                 continue
@@ -230,9 +244,6 @@ def _feature_names(settings: ExtractionSettings) -> list[str]:
     Used for a part that no case could compute (e.g. BAT empty everywhere), so that the table's columns
     depend on the settings only.
     """
-    from radiogenomics.features.extractor import extract
-    from radiogenomics.image import Image, Mask
-
     rng = np.random.default_rng(0)
     image = rng.normal(100.0, 30.0, (16, 16, 16))
     mask = np.zeros(image.shape, np.int64)
@@ -296,9 +307,6 @@ def _csv(frame: pd.DataFrame) -> bytes:
 def _parquet(frame: pd.DataFrame) -> bytes:
     """Parquet bytes of ``frame`` (no index), built column by column with pyarrow (fast for thousands of
     float64 columns)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     arrays = []
     for name in frame.columns:
         col = frame[name]
@@ -328,7 +336,7 @@ def run_cohort(
     Parameters
     ----------
     manifest
-        Manifest file (CSV/YAML), a :class:`~radiogenomics.cohort.manifest.Manifest`, or a DataFrame
+        Manifest file (CSV/YAML), a :class:`~radiogenomics.io.manifest.Manifest`, or a DataFrame
         (relative paths then relative to the working directory).
     outdir
         Output folder (created); its ``cache/`` sub-folder makes re-runs resume.
@@ -378,7 +386,7 @@ def run_cohort(
     ex = executor if executor is not None else make_executor(workers)
     try:
         ex.start()  # workers start up while the inputs are checksummed
-        plan = _plan(m, s, problems, cache)
+        plan = _plan(m, s, problems, cache, out)
         logger.info("%d case(s): %d result(s) cached, %d job(s) to run on %s", len(plan.case_ids),
                     len(plan.hits), len(plan.jobs), ex.name)
         results, failures = plan.results, plan.failures
@@ -390,6 +398,8 @@ def run_cohort(
                 for part in outcome.parts:
                     results[(part.case_id, part.roi, part.modality)] = part
                     computed.append((part.case_id, part.roi, part.modality))
+                    if part.mask is not None:
+                        write_mask(part.mask.unpack(), mask_path(out, part.case_id, part.roi, part.modality))
                     if part.status != "failed":
                         cache.put(part)
                 failures.extend(outcome.failures)
@@ -449,3 +459,17 @@ def run_cohort(
                 time.perf_counter() - t0)
     return CohortResult(features, status, failure_frame, record, out, tuple(sorted(plan.hits)),
                         tuple(sorted(computed)))
+
+
+def run(
+    settings: CohortSettings,
+    manifest: str | Path | Manifest | pd.DataFrame,
+    outdir: str | Path,
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> CohortResult:
+    """The cohort stage's entry point (the ``cohort extract`` command and the study): :func:`run_cohort` with
+    the stage interface's argument order ``(settings, inputs, outdir)``."""
+    return run_cohort(manifest, outdir, settings, executor=executor, workers=workers, progress=progress)

@@ -29,10 +29,12 @@ from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.bat import BatSettings
 from radiogenomics.errors import SettingsError, UnknownNameError
-from radiogenomics.settings import ExtractionSettings, _Settings, read_settings_file, sha256_json
+from radiogenomics.preprocess.case import MaskCheck, WorkingGrid
+from radiogenomics.presets import PRESETS, load_preset
+from radiogenomics.settings import ExtractionSettings, Names, _Settings, read_settings_file, sha256_json
 from radiogenomics.table import is_modality
 
-__all__ = ["BAT_ROI", "CohortSettings", "is_modality", "resolve_extraction"]
+__all__ = ["BAT_ROI", "CohortSettings", "resolve_extraction"]
 
 #: The ROI computed from CT and PET by the BAT rule instead of read from a mask column.
 BAT_ROI = "bat"
@@ -58,8 +60,6 @@ def resolve_extraction(value: Any) -> ExtractionSettings:
     SettingsError
         Invalid settings.
     """
-    from radiogenomics.presets import PRESETS, load_preset
-
     if isinstance(value, ExtractionSettings):
         return value
     if isinstance(value, Path) or (isinstance(value, str) and value not in PRESETS):
@@ -88,7 +88,7 @@ class CohortSettings(_Settings):
     rois
         ROIs to extract, in output column order. ``bat`` is computed by the BAT rule; every other ROI
         ``r`` is read from the manifest column ``r_mask`` (or ``r_mask_<modality>``, see
-        :mod:`radiogenomics.cohort.manifest`).
+        :mod:`radiogenomics.io.manifest`).
     modalities
         Modalities to extract, in output column order: ``ct``, ``pet``, ``mri_<sequence>``.
     extraction
@@ -118,12 +118,16 @@ class CohortSettings(_Settings):
     strict
         Abort the run when the manifest has any problem; by default only the results that depend on a
         bad manifest entry fail (recorded in ``failures.csv``) and the rest of the cohort is extracted.
+    save_masks
+        Write the mask each result was computed from, on its working grid, to
+        ``OUTDIR/masks/<case_id>/<roi>_<modality>.nii.gz`` (the BAT masks included), so that reports and
+        users read the ROIs the features describe instead of recomputing them.
     """
 
     settings_name: ClassVar[str] = "cohort settings"
 
-    rois: tuple[str, ...] = ("tumour", BAT_ROI)
-    modalities: tuple[str, ...] = ("ct", "pet")
+    rois: Names = ("tumour", BAT_ROI)
+    modalities: Names = ("ct", "pet")
     extraction: dict[str, ExtractionSettings] = Field(default_factory=_default_extraction)
     pet_grid: Literal["ct", "native"] = "ct"
     interpolation: Literal["linear", "nearest", "bspline"] = "linear"
@@ -135,11 +139,7 @@ class CohortSettings(_Settings):
     bat_exclude_tumour: bool = False
     pet_suv_limit: float | None = Field(100.0, gt=0)
     strict: bool = False
-
-    @field_validator("rois", "modalities", mode="before")
-    @classmethod
-    def _tuple(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
+    save_masks: bool = True
 
     @field_validator("rois")
     @classmethod
@@ -225,6 +225,17 @@ class CohortSettings(_Settings):
             out["bat"] = self.bat.model_dump(mode="json")
             out["bat_exclude_tumour"] = self.bat_exclude_tumour
         return json.loads(json.dumps(out))
+
+    def working_grid(self) -> WorkingGrid:
+        """How a case's images are put on their working grids (:class:`~radiogenomics.preprocess.case.WorkingGrid`)."""
+        return WorkingGrid(self.pet_grid, self.interpolation, self.crop_size, self.normalise, self.normalise_scale,
+                           self.normalise_remove_outliers, self.pet_suv_limit)
+
+    def mask_check(self, column: str) -> MaskCheck:
+        """The geometry check of mask column ``<roi>_mask[_<modality>]``: the ROI's ``geometryTolerance`` and
+        ``correctMask`` (exact geometry for a ROI without extraction settings)."""
+        roi = self.extraction.get(column.split("_mask")[0])
+        return MaskCheck() if roi is None else MaskCheck(roi.geometry_tolerance, roi.correct_mask)
 
     def part_hash(self, roi: str, modality: str) -> str:
         """SHA-256 of :meth:`part_settings` (canonical JSON)."""

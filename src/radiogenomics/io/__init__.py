@@ -1,5 +1,7 @@
 """Reading and writing images and masks."""
 
+import importlib
+
 from radiogenomics.io.volume import read_geometry, read_image, read_mask, slab, write_image, write_mask
 
 # DICOM readers load lazily (pydicom and highdicom take a while to import): ``from radiogenomics.io import
@@ -19,7 +21,5 @@ __all__ = ["read_geometry", "read_image", "read_mask", "slab", "write_image", "w
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(f"radiogenomics.io.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'radiogenomics.io' has no attribute {name!r}")

@@ -95,15 +95,11 @@ def short_uid(uid: str) -> str:
     return uid if len(uid) <= UID_TAIL else "…" + uid[-UID_TAIL:]
 
 
-class NonUniform(Choice):
+class NonUniform(Choice, kind="nonuniform option"):
     """What to do with non-uniform slice spacing."""
 
     ERROR = "error"
     RESAMPLE = "resample"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "nonuniform option"
 
 
 @dataclass(frozen=True)

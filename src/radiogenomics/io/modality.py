@@ -11,6 +11,7 @@ from pathlib import Path
 
 from radiogenomics.errors import InvalidMaskError
 from radiogenomics.image import Image, Mask
+from radiogenomics.io.volume import read_image, read_mask
 
 __all__ = ["dicom_modality", "read_label_map", "read_modality_image"]
 
@@ -26,15 +27,13 @@ def dicom_modality(modality: str) -> str | None:
 
 def read_modality_image(path: str | Path, modality: str) -> Image:
     """The image of ``modality`` stored at ``path`` (module docstring)."""
-    from radiogenomics.io.volume import read_image
-
     path = Path(path)
     if not path.is_dir():
         return read_image(path)
-    from radiogenomics.io.dicom import read_dicom_series
+    from radiogenomics.io.dicom import read_dicom_series  # lazy: imports pydicom
 
     if modality == "pet":
-        from radiogenomics.io.suv import pet_to_suv
+        from radiogenomics.io.suv import pet_to_suv  # lazy: imports pydicom
 
         return pet_to_suv(read_dicom_series(path, modality="PT"))
     return read_dicom_series(path, modality=dicom_modality(modality)).image
@@ -42,8 +41,6 @@ def read_modality_image(path: str | Path, modality: str) -> Image:
 
 def read_label_map(path: str | Path, selector: str | None = None) -> Mask:
     """The label map at ``path``; with a ``file#n`` selector (``n`` a label value) the boolean map ``== n``."""
-    from radiogenomics.io.volume import read_mask
-
     path = Path(path)
     mask = read_mask(path)
     if selector is None:

@@ -80,44 +80,28 @@ _GE_PRIVATE = (0x0009, 0x0D, "GEMS_PETD_01")  # GE "scan date and time" (DT)
 _PHILIPS_SUV = (0x7053, 0x00, "Philips PET Private Group")  # SUV scale factor (DS)
 
 
-class SuvKind(Choice):
+class SuvKind(Choice, kind="SUV kind"):
     """Body-size normalisation of the SUV."""
 
     BW = "bw"
     LBM = "lbm"
     BSA = "bsa"
 
-    @classmethod
-    def kind(cls) -> str:
-        return "SUV kind"
 
-
-class LbmFormula(Choice):
+class LbmFormula(Choice, kind="LBM formula"):
     """Lean-body-mass formula (see :func:`lean_body_mass`)."""
 
     JANMAHASATIAN = "janmahasatian"
     JAMES = "james"
 
-    @classmethod
-    def kind(cls) -> str:
-        return "LBM formula"
 
-
-class PetUnits(Choice):
+class PetUnits(Choice, kind="PET units"):
     """PET voxel units (DICOM ``Units`` values handled, plus ``SUV`` = already SUVbw)."""
 
     BQML = "BQML"
     CNTS = "CNTS"
     GML = "GML"
     SUV = "SUV"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "PET units"
-
-    @classmethod
-    def normalise(cls, text: str) -> str:
-        return text.strip().upper()
 
 
 # ----------------------------------------------------------------------------------- body size

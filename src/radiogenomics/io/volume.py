@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from pathlib import Path
 
@@ -100,12 +101,26 @@ def read_geometry(path: str | Path) -> Geometry | None:
 
 
 def write_image(image: Image | Mask, path: str | Path, compress: bool = True) -> Path:
-    """Write a volume; the format follows the suffix (``.nii.gz``, ``.nrrd``, ...)."""
+    """Write a volume; the format follows the suffix (``.nii.gz``, ``.nrrd``, ...).
+
+    A single-file format (``.nii``, ``.nii.gz``, ``.nrrd``, ``.mha``) is written to a temporary file in the
+    same folder and renamed, so a killed run never leaves a half-written volume.
+    """
     path = Path(path)
-    if not str(path).endswith(SUFFIXES):
+    suffix = next((s for s in sorted(SUFFIXES, key=len, reverse=True) if path.name.endswith(s)), None)
+    if suffix is None:
         raise ImageReadError(f"unsupported suffix for {path}; use one of {', '.join(SUFFIXES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    sitk.WriteImage(image.to_sitk(), str(path), compress)
+    if suffix in (".nhdr", ".mhd"):  # header + data file: written in place
+        sitk.WriteImage(image.to_sitk(), str(path), compress)
+        return path
+    tmp = path.with_name(f".{path.name[:-len(suffix)]}.{os.getpid()}.tmp{suffix}")
+    try:
+        sitk.WriteImage(image.to_sitk(), str(tmp), compress)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

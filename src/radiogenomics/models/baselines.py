@@ -1,10 +1,9 @@
-r"""Baseline classifiers.
+r"""The LASSO radiomic signature (the other baselines are scikit-learn's; all are made by name in
+:mod:`radiogenomics.models.registry`).
 
-* :class:`LassoSignature` — L1 / elastic-net logistic regression whose non-zero coefficients form
-  the radiomic signature :math:`\text{score} = \beta_0 + \sum_{j \in S} \beta_j z_j`,
-  :math:`P(y=1) = 1 / (1 + e^{-\text{score}})` on standardised features :math:`z_j`.
-* random forest, histogram gradient boosting and plain (L2) logistic regression from scikit-learn,
-  with class weights balanced and explicit seeds.
+:class:`LassoSignature` — L1 / elastic-net logistic regression whose non-zero coefficients form the radiomic
+signature :math:`\text{score} = \beta_0 + \sum_{j \in S} \beta_j z_j`, :math:`P(y=1) = 1 / (1 + e^{-\text{score}})`
+on standardised features :math:`z_j`.
 """
 
 from __future__ import annotations
@@ -13,14 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from radiogenomics.models.errors import ModelParameterError, UnknownModelError
+from radiogenomics.models.errors import ModelParameterError
 
-__all__ = ["BASELINES", "LassoSignature", "make_baseline"]
-
-BASELINES = ("lasso", "elasticnet", "logistic", "rf", "hgb")
+__all__ = ["LassoSignature"]
 
 
 class LassoSignature(ClassifierMixin, BaseEstimator):
@@ -83,22 +79,3 @@ class LassoSignature(ClassifierMixin, BaseEstimator):
         terms = [f"{self.intercept_:+.6g}"]
         terms += [f"{c:+.6g}*{n}" for n, c in zip(self.feature_names_in_, self.coef_, strict=True) if c != 0]
         return "score = " + " ".join(terms)
-
-
-def make_baseline(name: str, random_state: int = 0, n_jobs: int | None = None) -> BaseEstimator:
-    """A fresh baseline estimator by name (one of :data:`BASELINES`)."""
-    if name == "lasso":
-        return LassoSignature(C=0.1, l1_ratio=1.0, random_state=random_state)
-    if name == "elasticnet":
-        return LassoSignature(C=0.1, l1_ratio=0.5, random_state=random_state)
-    if name == "logistic":
-        return LogisticRegression(C=0.01, class_weight="balanced", max_iter=2000, random_state=random_state)
-    if name == "rf":
-        return RandomForestClassifier(n_estimators=300, min_samples_leaf=3, class_weight="balanced_subsample",
-                                      n_jobs=n_jobs, random_state=random_state)
-    if name == "hgb":
-        return HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=15,
-                                              class_weight="balanced", random_state=random_state)
-    from radiogenomics.errors import suggest
-
-    raise UnknownModelError(f"unknown model {name!r}.{suggest(name, BASELINES)} Valid: {BASELINES}")

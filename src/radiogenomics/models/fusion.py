@@ -21,6 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from radiogenomics.models.errors import ModelParameterError
+from radiogenomics.models.pipeline import make_pipeline
+from radiogenomics.models.registry import check_model_names, make_model
+from radiogenomics.models.sources import CLINICAL, source_columns
 
 __all__ = ["LateFusion", "build_models"]
 
@@ -112,27 +115,19 @@ def build_models(
     ``transformer_params`` overrides the :class:`~radiogenomics.models.transformer.FeatureTokenTransformer`
     defaults (e.g. ``{"d_token": 16}``).
     """
-    from radiogenomics.models.baselines import make_baseline
-    from radiogenomics.models.pipeline import make_pipeline
-    from radiogenomics.models.sources import CLINICAL, source_columns
-
     clin = list(sources.get(CLINICAL, []))
     imaging_sources = {src: cols for src, cols in sources.items() if src != CLINICAL}
     suffix = "+" + CLINICAL
 
     def estimator(name: str) -> BaseEstimator:
-        if name == "transformer":
-            from radiogenomics.models.transformer import FeatureTokenTransformer
-
-            return FeatureTokenTransformer(random_state=seed).set_params(**dict(transformer_params or {}))
-        return make_baseline(name, random_state=seed)
+        return make_model(name, seed, transformer_params if name == "transformer" else None)
 
     def pipe(m: str, cols: list[str] | None, with_clinical: bool) -> BaseEstimator:
         return make_pipeline(estimator(m), cols, clinical=clin if with_clinical else (),
                              clinical_weight=clinical_weight, selector=selector, k=k, random_state=seed)
 
     out: dict[tuple[str, str], BaseEstimator] = {}
-    for m in model_names:
+    for m in check_model_names(model_names):
         for s in source_names:
             if s in ("late", "late" + suffix):
                 members = [(src, pipe(m, cols, False)) for src, cols in imaging_sources.items()]

@@ -18,6 +18,7 @@ import logging
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_curve
 
 from radiogenomics.models.errors import InvalidTargetError
@@ -47,8 +48,6 @@ def roc_auc(y_true: ArrayLike, y_prob: ArrayLike) -> float:
 
     Returns NaN when only one class is present.
     """
-    from scipy.stats import rankdata
-
     y, p = _check(y_true, y_prob)
     n1 = int(y.sum())
     n0 = y.size - n1

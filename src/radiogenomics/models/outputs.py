@@ -24,9 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radiogenomics.models.errors import InvalidTargetError
+from radiogenomics.models.delong import delong_test
+from radiogenomics.models.errors import InvalidTargetError, UnknownModelError
 from radiogenomics.models.figures import confusion_figure, loss_figure, roc_figure
-from radiogenomics.models.protocol import EvaluationResult, Protocol
+from radiogenomics.models.fusion import build_models
+from radiogenomics.models.persistence import save_model
+from radiogenomics.models.protocol import EvaluationResult, Protocol, evaluate
+from radiogenomics.models.sources import CLINICAL, find_sources
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -99,8 +103,6 @@ def prepare_table(
     clin = list(clinical)
     missing = [c for c in clin if c not in out.columns]
     if missing:
-        from radiogenomics.models.errors import UnknownModelError
-
         raise UnknownModelError(f"clinical columns not in the table: {missing}")
     encodings: dict[str, list] = {}
     for c in clin:
@@ -135,10 +137,6 @@ def run_models(
     result : the :class:`~radiogenomics.models.protocol.EvaluationResult`.
     meta : ``{"target", "clinical", "encodings", "models", "sources", "protocol"}`` (JSON-friendly).
     """
-    from radiogenomics.models.fusion import build_models
-    from radiogenomics.models.protocol import evaluate
-    from radiogenomics.models.sources import CLINICAL, find_sources
-
     protocol = protocol or Protocol(seed=seed)
     clin = list(clinical)
     table, encodings = prepare_table(df, target, clin)
@@ -173,8 +171,6 @@ def delong_table(result: EvaluationResult) -> pd.DataFrame:
     One row per other model × source × repeat on that repeat's hold-out predictions (empty for the
     ``kfold`` protocol, which has no hold-out). Columns :data:`DELONG_COLUMNS`.
     """
-    from radiogenomics.models.delong import delong_test
-
     pred = result.predictions
     test = pred[pred.split == "test"]
     if test.empty:
@@ -217,8 +213,6 @@ def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -
     -------
     ``{"metrics", "folds", "delong", "meta"} → path`` plus ``"<model>__<source>" → folder``.
     """
-    from radiogenomics.models.persistence import save_model
-
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

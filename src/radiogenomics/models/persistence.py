@@ -14,10 +14,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from radiogenomics import __version__
 from radiogenomics.models.errors import ModelError
+from radiogenomics.models.transformer import FeatureTokenTransformer, _network
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -31,11 +34,6 @@ def _final(est: BaseEstimator) -> BaseEstimator:
 
 def save_model(est: BaseEstimator, directory: str | Path, meta: dict[str, Any] | None = None) -> Path:
     """Write ``est`` (fitted) and ``meta`` to ``directory``; returns the directory."""
-    import joblib
-
-    from radiogenomics import __version__
-    from radiogenomics.models.transformer import FeatureTokenTransformer
-
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     final = _final(est)
@@ -60,8 +58,6 @@ def save_model(est: BaseEstimator, directory: str | Path, meta: dict[str, Any] |
 
 def load_model(directory: str | Path) -> tuple[BaseEstimator, dict[str, Any]]:
     """Load ``(estimator, meta)`` written by :func:`save_model` (trusted directories only)."""
-    import joblib
-
     d = Path(directory)
     if not (d / "model.joblib").exists():
         raise ModelError(f"no saved model in {d} (model.joblib missing)")
@@ -69,8 +65,6 @@ def load_model(directory: str | Path) -> tuple[BaseEstimator, dict[str, Any]]:
     meta = json.loads((d / "model.json").read_text()) if (d / "model.json").exists() else {}
     if (d / "transformer.safetensors").exists():
         from safetensors.torch import load_file
-
-        from radiogenomics.models.transformer import _network
 
         cfg = json.loads((d / "transformer.json").read_text())
         p = cfg["params"]

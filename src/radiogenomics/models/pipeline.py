@@ -26,13 +26,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from radiogenomics.errors import suggest
 from radiogenomics.models.errors import ModelParameterError, UnknownModelError
+from radiogenomics.models.harmonise import ComBat
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -213,8 +216,6 @@ def make_pipeline(
     random_state : seed of the LASSO selector.
     """
     if selector not in SELECTORS:
-        from radiogenomics.errors import suggest
-
         raise UnknownModelError(f"unknown selector {selector!r}.{suggest(selector, SELECTORS)} Valid: {SELECTORS}")
     if not clinical_weight > 0:
         raise ModelParameterError(f"clinical_weight must be > 0, got {clinical_weight}")
@@ -222,8 +223,6 @@ def make_pipeline(
     img = None if columns is None else [c for c in columns if c not in clin]
     img_steps = _imaging_steps(selector, k, var_threshold, corr_threshold, harmoniser, random_state)
     if harmonise is not None:
-        from radiogenomics.models.harmonise import ComBat
-
         if img is None:
             raise ModelParameterError("harmonise needs explicit feature columns")
         head: list[tuple[str, object]] = [("columns", ColumnSelector([*img, harmonise], as_frame=True)),
@@ -234,9 +233,6 @@ def make_pipeline(
         if not head:
             head = [("columns", ColumnSelector(img))]
         return Pipeline([*head, *img_steps, ("model", estimator)])
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import FunctionTransformer
-
     clin_steps = Pipeline([
         ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
         ("scale", StandardScaler()),

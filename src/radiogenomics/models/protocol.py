@@ -8,7 +8,7 @@ For repeat :math:`r = 0..R-1` (seed :math:`s + r`):
 2. ``"kfold"``: plain repeated stratified k-fold on all patients (no hold-out).
 3. ``"nested"``: repeated stratified k-fold on all patients (outer loop) where every fit is a
    :class:`~sklearn.model_selection.GridSearchCV` (ROC AUC, stratified ``inner_folds``-fold) over
-   the model's grid (``param_grids[model name]``, default :data:`DEFAULT_GRIDS`), run on the outer
+   the model's grid (``param_grids[model name]``, default: the registry's grids), run on the outer
    training rows only and refitted on them; the chosen parameters are kept in ``extras``.
    Estimators without a ``model`` step (late fusion) or without a grid are fitted as they are.
 
@@ -30,6 +30,7 @@ bootstrap CI (averaged over repeats).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,31 +40,46 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
+from radiogenomics.errors import suggest
 from radiogenomics.models.bootstrap import bootstrap_metrics
 from radiogenomics.models.errors import InvalidTargetError, ModelParameterError
 from radiogenomics.models.metrics import METRICS, binary_metrics, confusion, youden_threshold
+from radiogenomics.models.registry import search_grids
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["DEFAULT_GRIDS", "EvaluationResult", "Protocol", "cv_interval", "evaluate", "summarise"]
+__all__ = ["PROTOCOLS", "EvaluationResult", "Protocol", "cv_interval", "evaluate", "summarise"]
 
 ModelKey = tuple[str, str]
 
-#: Small default hyper-parameter grids of the nested protocol (pipeline parameter names).
-DEFAULT_GRIDS: dict[str, dict[str, list]] = {
-    "lasso": {"model__C": [0.03, 0.1, 0.3, 1.0]},
-    "elasticnet": {"model__C": [0.03, 0.1, 0.3, 1.0]},
-    "logistic": {"model__C": [0.001, 0.01, 0.1, 1.0]},
-    "rf": {"model__max_depth": [3, 6, None]},
-    "hgb": {"model__max_depth": [2, 4, None]},
-    "transformer": {"model__d_token": [16, 32], "model__dropout": [0.1, 0.3]},
-}
+#: Kinds of protocol (module docstring).
+PROTOCOLS = ("holdout_cv", "kfold", "nested")
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """Settings of :func:`evaluate` (validated there)."""
+    """Settings of :func:`evaluate`, validated when built (:meth:`validate`).
+
+    Attributes
+    ----------
+    kind
+        One of :data:`PROTOCOLS`.
+    test_size
+        Hold-out share of the patients (``holdout_cv``), in (0, 0.5).
+    n_folds, repeats, inner_folds
+        CV folds (>= 2), repeats (>= 1) with seeds ``seed .. seed + repeats - 1``, inner folds of the nested
+        search (>= 2).
+    seed
+        Base seed of splits and models.
+    threshold
+        ``"youden"`` (chosen on training data) or a fixed probability.
+    n_boot, alpha
+        Bootstrap resamples (>= 10 when there is a hold-out) and level of the confidence intervals.
+    param_grids
+        Grids of the nested protocol by model name (default: the registry's,
+        :func:`radiogenomics.models.registry.search_grids`).
+    """
 
     kind: str = "holdout_cv"
     test_size: float = 0.1
@@ -76,10 +92,14 @@ class Protocol:
     inner_folds: int = 3
     param_grids: Mapping[str, Mapping[str, Sequence]] | None = None
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
-        """Raise :class:`ModelParameterError` on invalid settings."""
-        if self.kind not in ("holdout_cv", "kfold", "nested"):
-            raise ModelParameterError(f"kind must be 'holdout_cv', 'kfold' or 'nested', got {self.kind!r}")
+        """Raise :class:`ModelParameterError` on invalid settings (every rule of a protocol is here)."""
+        if self.kind not in PROTOCOLS:
+            raise ModelParameterError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.kind!r}."
+                                      f"{suggest(str(self.kind), PROTOCOLS)}")
         if self.inner_folds < 2:
             raise ModelParameterError(f"inner_folds must be >= 2, got {self.inner_folds}")
         if not 0 < self.test_size < 0.5:
@@ -88,6 +108,14 @@ class Protocol:
             raise ModelParameterError(f"need n_folds >= 2 and repeats >= 1, got {self.n_folds}, {self.repeats}")
         if not (self.threshold == "youden" or isinstance(self.threshold, float | int)):
             raise ModelParameterError(f"threshold must be 'youden' or a number, got {self.threshold!r}")
+        if not 0 < self.alpha < 1:
+            raise ModelParameterError(f"alpha must be in (0, 1), got {self.alpha}")
+        if self.kind == "holdout_cv" and self.n_boot < 10:
+            raise ModelParameterError(f"n_boot must be >= 10 for the hold-out's bootstrap CI, got {self.n_boot}")
+
+    def as_dict(self) -> dict:
+        """The settings as plain JSON data."""
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in dataclasses.asdict(self).items()}
 
 
 @dataclass
@@ -126,7 +154,7 @@ def _searcher(protocol: Protocol, name: str, est: BaseEstimator, seed: int) -> B
     """``est`` wrapped in the inner grid search of the nested protocol (or ``est`` itself)."""
     if protocol.kind != "nested":
         return est
-    grids = DEFAULT_GRIDS if protocol.param_grids is None else protocol.param_grids
+    grids = search_grids() if protocol.param_grids is None else protocol.param_grids
     grid = grids.get(name)
     if not grid or "model" not in getattr(est, "named_steps", {}):
         logger.info("nested: no grid for %s (%s); fitted as it is", name, type(est).__name__)
@@ -155,7 +183,6 @@ def evaluate(
     id_column : patient identifier (row position when absent); must be unique.
     """
     protocol = protocol or Protocol()
-    protocol.validate()
     if target not in study_df.columns:
         raise InvalidTargetError(f"target column {target!r} not in the table")
     df = study_df.loc[study_df[target].notna()].reset_index(drop=True)

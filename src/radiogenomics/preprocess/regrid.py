@@ -31,16 +31,12 @@ __all__ = ["Interpolation", "resample_to_reference"]
 logger = logging.getLogger(__name__)
 
 
-class Interpolation(Choice):
+class Interpolation(Choice, kind="interpolation"):
     """Interpolation kernels of :func:`resample_to_reference`."""
 
     linear = "linear"
     nearest = "nearest"
     bspline = "bspline"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "interpolation"
 
 
 _SITK = {

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import SimpleITK as sitk
 
+from radiogenomics.errors import SettingsError
 from radiogenomics.image import Image, Mask
 from radiogenomics.preprocess.roi import BoundingBox, crop, roi_inside_image
 from radiogenomics.settings import Interpolator
@@ -45,8 +46,6 @@ def resample_to_spacing(
     image_spacing = np.array(image.spacing)
     new_spacing = np.array(spacing, dtype=float)
     if len(new_spacing) != nd:
-        from radiogenomics.errors import SettingsError
-
         raise SettingsError(f"resampledPixelSpacing has {len(new_spacing)} values for a {nd}D image")
     new_spacing = np.where(new_spacing == 0, mask_spacing, new_spacing)
     roi_inside_image(image, roi)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+from radiogenomics.lazy import lazy_exports
 
-from radiogenomics.report.html import image_uri, write_report
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__all__ = ["image_uri", "write_report"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "html": ("image_uri", "write_report"),
+    "stage": ("ReportOptions", "ReportSettings", "run"),
+})

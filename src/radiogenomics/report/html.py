@@ -20,13 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import yaml
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from radiogenomics import __version__
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.provenance import atomic_write, library_versions
+from radiogenomics.report.overlay import overlay_figure, pick_cases
+from radiogenomics.settings import sha256_json
 from radiogenomics.table import sources
 
 if TYPE_CHECKING:
-    from radiogenomics.study.settings import StudySettings
+    from radiogenomics.report.stage import ReportSettings
 
 __all__ = ["image_uri", "write_report"]
 
@@ -69,7 +74,7 @@ def _read_json(path: Path) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------ sections
-def _cohort(out: Path, s: StudySettings, features: pd.DataFrame | None) -> dict[str, Any]:
+def _cohort(out: Path, s: ReportSettings, features: pd.DataFrame | None) -> dict[str, Any]:
     sec: dict[str, Any] = {"n": 0, "targets": [], "table1": []}
     if features is None:
         return sec
@@ -82,26 +87,24 @@ def _cohort(out: Path, s: StudySettings, features: pd.DataFrame | None) -> dict[
         t1 = out / "stats" / t / "table1.html"
         if t1.is_file():
             sec["table1"].append({"target": t, "html": t1.read_text(encoding="utf-8")})
-    by = s.stats.by
+    by = s.by
     if by and by in features.columns:
         counts = features[by].value_counts(dropna=False).sort_index()
         sec["by"] = {"column": by, "levels": [(str(k), int(v)) for k, v in counts.items()]}
     return sec
 
 
-def _data(out: Path, s: StudySettings, manifest: Path | None) -> dict[str, Any]:
-    from radiogenomics.cohort.manifest import read_manifest
-    from radiogenomics.report.overlay import overlay_figure, pick_cases
-
-    ex = s.extraction
+def _data(out: Path, s: ReportSettings, manifest: Path | None) -> dict[str, Any]:
+    ex = s.study.get("extraction", {})
+    synthetic = s.study.get("data", {}).get("synthetic")
     sec: dict[str, Any] = {
-        "source": "synthetic cohort (built in)" if s.data.synthetic is not None else "manifest",
-        "synthetic": s.data.synthetic.model_dump() if s.data.synthetic is not None else None,
-        "rois": list(ex.rois), "modalities": list(ex.modalities), "pet_grid": ex.pet_grid,
-        "interpolation": ex.interpolation, "crop": list(ex.crop_size) if ex.crop_size else None,
-        "bat": ex.bat.model_dump(mode="json"), "overlay": None, "notes": [],
+        "source": "synthetic cohort (built in)" if synthetic is not None else "manifest",
+        "synthetic": synthetic,
+        "rois": list(ex.get("rois", ())), "modalities": list(ex.get("modalities", ())), "pet_grid": ex.get("pet_grid"),
+        "interpolation": ex.get("interpolation"), "crop": ex.get("crop_size"),
+        "bat": ex.get("bat"), "overlay": None, "notes": [],
     }
-    if manifest is None or not manifest.is_file() or s.report.overlay_cases == 0:
+    if manifest is None or not manifest.is_file() or s.overlay_cases == 0:
         return sec
     try:
         m = read_manifest(manifest)
@@ -109,20 +112,20 @@ def _data(out: Path, s: StudySettings, manifest: Path | None) -> dict[str, Any]:
         sec["notes"].append(f"manifest not readable for overlays: {exc}")
         return sec
     sec["columns"] = list(m.columns)
-    case_type = s.report.case_type or s.stats.by
+    case_type = s.case_type or s.by
     if case_type and case_type not in m.columns:
         case_type = None
-    cases = pick_cases(m, s.report.overlay_cases, case_type, s.report.show_case_ids)
-    png, notes = overlay_figure(m, cases, out / "figures" / "overlays", ex.bat, ex.bat_exclude_tumour)
+    cases = pick_cases(m, s.overlay_cases, case_type, s.show_case_ids)
+    png, notes = overlay_figure(m, cases, out / "figures" / "overlays", out / "cohort")
     sec["notes"] += notes
     if png is not None:
         sec["overlay"] = _figure(png, "CT (window −160…240 HU) with PET SUV (hot), tumour outline (cyan) and "
-                                      "BAT outline (green) on the slice with the largest tumour area and with the "
-                                      "most BAT.")
+                                      "BAT outline (green), the masks the features were computed from, on the slice "
+                                      "with the largest tumour area and with the most BAT.")
     return sec
 
 
-def _extraction(out: Path, s: StudySettings, features: pd.DataFrame | None) -> dict[str, Any]:
+def _extraction(out: Path, s: ReportSettings, features: pd.DataFrame | None) -> dict[str, Any]:
     sec: dict[str, Any] = {"status": None, "sources": [], "seconds": None, "presets": {}}
     status = out / "status.csv"
     if status.is_file():
@@ -132,8 +135,9 @@ def _extraction(out: Path, s: StudySettings, features: pd.DataFrame | None) -> d
         sec["status"] = _table(table)
     if features is not None:
         sec["sources"] = sorted((name, len(cols)) for name, cols in sources(features.columns).items())
-    for roi, ext in s.extraction.extraction.items():
-        sec["presets"][roi] = {"image_types": list(ext.image_types), "families": list(ext.feature_classes)}
+    for roi, ext in s.study.get("extraction", {}).get("extraction", {}).items():
+        sec["presets"][roi] = {"image_types": list(ext.get("image_types", {})),
+                               "families": list(ext.get("feature_classes", {}))}
     prov = _read_json(out / "cohort" / "provenance.json")
     if prov:
         sec["seconds"] = prov.get("seconds")
@@ -141,7 +145,7 @@ def _extraction(out: Path, s: StudySettings, features: pd.DataFrame | None) -> d
     return sec
 
 
-def _stats(out: Path, s: StudySettings) -> list[dict[str, Any]]:
+def _stats(out: Path, s: ReportSettings) -> list[dict[str, Any]]:
     result = []
     for t in s.targets:
         folder = out / "stats" / t
@@ -264,9 +268,7 @@ def _failures(out: Path, show_ids: bool, features: pd.DataFrame | None) -> dict[
     return {"n": len(f), "table": _table(f)}
 
 
-def _provenance(out: Path, s: StudySettings, stages: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    import yaml
-
+def _provenance(out: Path, s: ReportSettings, stages: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     prov = _read_json(out / "cohort" / "provenance.json") or {}
     inputs = prov.get("inputs", {})
     n_files = sum(len(v) for v in inputs.values())
@@ -275,12 +277,12 @@ def _provenance(out: Path, s: StudySettings, stages: Mapping[str, Mapping[str, A
     return {
         "version": __version__,
         "libraries": library_versions(),
-        "settings_hash": s.settings_hash(),
-        "settings_yaml": yaml.safe_dump(s.model_dump(mode="json"), sort_keys=False),
+        "settings_hash": sha256_json(s.study),
+        "settings_yaml": yaml.safe_dump(s.study, sort_keys=False),
         "seed": s.seed,
         "manifest": prov.get("manifest"),
         "n_inputs": n_files,
-        "inputs": [(case if s.report.show_case_ids else f"case #{i + 1}", col, sha)
+        "inputs": [(case if s.show_case_ids else f"case #{i + 1}", col, sha)
                    for i, (case, cols) in enumerate(sorted(inputs.items())) for col, sha in sorted(cols.items())],
         "stages": _table(pd.DataFrame(rows)) if rows else None,
     }
@@ -288,7 +290,7 @@ def _provenance(out: Path, s: StudySettings, stages: Mapping[str, Mapping[str, A
 
 def write_report(
     outdir: str | Path,
-    settings: StudySettings,
+    settings: ReportSettings,
     *,
     manifest: str | Path | None = None,
     stages: Mapping[str, Mapping[str, Any]] | None = None,
@@ -299,18 +301,16 @@ def write_report(
     Parameters
     ----------
     outdir : study output folder.
-    settings : the study's settings (titles, targets, sections).
+    settings : the report's settings (title, targets, sections, the study's settings as data).
     manifest : the cohort manifest (for the PET/CT overlays); ``None`` leaves them out.
     stages : per stage ``{"status", "seconds", "key"}`` of the run, shown under provenance.
     path : output file (default ``OUTDIR/report.html``).
     """
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
     out = Path(outdir)
     feat_path = out / "features.parquet"
     features = pd.read_parquet(feat_path) if feat_path.is_file() else None
     context = {
-        "title": settings.name,
+        "title": settings.title,
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
         "settings": settings,
@@ -321,10 +321,9 @@ def write_report(
         "models": _models(out / "models", settings.targets),
         "cnn": _models(out / "cnn", settings.targets),
         "cluster": _cluster(out, settings.targets),
-        "failures": _failures(out, settings.report.show_case_ids, features),
+        "failures": _failures(out, settings.show_case_ids, features),
         "provenance": _provenance(out, settings, stages or {}),
-        "enabled": {"stats": settings.stats.enabled, "models": settings.models.enabled,
-                    "cnn": settings.cnn.enabled, "cluster": settings.cluster.enabled},
+        "enabled": {name: settings.sections.get(name, True) for name in ("stats", "models", "cnn", "cluster")},
     }
     env = Environment(loader=PackageLoader("radiogenomics.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)

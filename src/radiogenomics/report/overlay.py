@@ -2,8 +2,11 @@
 
 For each chosen case the CT (window −160…240 HU), the PET (SUV, resampled onto the CT grid with linear
 interpolation, shown in a hot colour map with opacity rising with SUV) and the outlines of the tumour
-mask (cyan) and of the BAT mask (green, :func:`radiogenomics.bat.bat_mask` with the study's rule) are
-drawn on the axial slice with the largest tumour area, and on the axial slice with the most BAT.
+mask (cyan) and of the BAT mask (green) are drawn on the axial slice with the largest tumour area, and on
+the axial slice with the most BAT. The masks are the ones the extraction computed the features from
+(:func:`radiogenomics.layout.mask_path` in the cohort folder: ``tumour_ct`` and ``bat_ct``); without saved
+masks the manifest's ``tumour_mask`` is drawn and no BAT. Images are read by the case's
+:class:`~radiogenomics.preprocess.case.CaseLoader`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from radiogenomics.bat import BatSettings, bat_mask
-from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.image import Image, Mask
+from radiogenomics.io.manifest import Manifest
+from radiogenomics.io.volume import read_mask
+from radiogenomics.layout import mask_path
 from radiogenomics.plotting import new_figure, save_figure
+from radiogenomics.preprocess.case import CaseLoader, original_errors
 from radiogenomics.preprocess.regrid import resample_to_reference
 
 __all__ = ["OverlayCase", "overlay_figure", "pick_cases"]
@@ -52,25 +57,22 @@ def pick_cases(manifest: Manifest, per_type: int, case_type: str | None, show_id
     return out
 
 
-def _load(manifest: Manifest, row: int) -> tuple[Image, Image | None, Mask | None]:
-    from radiogenomics.io import read_mask, read_modality_image
-
-    def image(column: str) -> Image | None:
-        path = manifest.path(row, column)
-        if path is None:
-            return None
-        return read_modality_image(path, column)
-
-    ct = image("ct")
-    assert ct is not None
-    pet = image("pet") if "pet" in manifest.columns else None
-    mask = None
-    mask_path = manifest.path(row, "tumour_mask") if "tumour_mask" in manifest.columns else None
-    if mask_path is not None and mask_path.is_file():
-        mask = read_mask(mask_path)
-        if mask.geometry != ct.geometry:
-            mask = resample_to_reference(mask, ct)
-    return ct, pet, mask
+def _load(manifest: Manifest, row: int, masks: Path | None) -> tuple[Image, Image | None, Mask | None, Mask | None]:
+    """CT, PET (or ``None``), tumour and BAT masks (or ``None``) of a row, the masks on the CT grid."""
+    loader = CaseLoader.from_manifest(manifest, row)
+    case_id = manifest.cell(row, "case_id")
+    with original_errors():
+        ct = loader.native("ct")
+        pet = loader.native("pet") if loader.has("pet") else None
+        tumour = bat = None
+        if masks is not None and mask_path(masks, case_id, "tumour", "ct").is_file():
+            tumour = read_mask(mask_path(masks, case_id, "tumour", "ct"))
+        elif "tumour_mask" in manifest.columns and loader.has("tumour_mask"):
+            tumour = loader.native_mask("tumour_mask", "ct", check=False)
+        if masks is not None and mask_path(masks, case_id, "bat", "ct").is_file():
+            bat = read_mask(mask_path(masks, case_id, "bat", "ct"))
+    on_ct = [None if m is None else resample_to_reference(m, ct) for m in (tumour, bat)]
+    return ct, pet, on_ct[0], on_ct[1]
 
 
 def _outline(ax, plane: np.ndarray, color: str) -> None:
@@ -79,27 +81,25 @@ def _outline(ax, plane: np.ndarray, color: str) -> None:
 
 
 def overlay_figure(manifest: Manifest, cases: Sequence[OverlayCase], path: str | Path,
-                   bat: BatSettings | None = None, exclude_tumour: bool = False) -> tuple[Path | None, list[str]]:
-    """Draw the overlays of ``cases`` (rows) into ``path`` (PNG + SVG).
+                   masks: str | Path | None = None) -> tuple[Path | None, list[str]]:
+    """Draw the overlays of ``cases`` (rows) into ``path`` (PNG).
 
-    Returns the PNG path (``None`` when no case could be drawn) and one note per case left out, with
-    the reason (unreadable input, no tumour mask...).
+    ``masks`` is the cohort extraction folder holding the masks the features were computed from. Returns the
+    PNG path (``None`` when no case could be drawn) and one note per case left out or drawn without a mask,
+    with the reason (unreadable input, no tumour mask...).
     """
     notes: list[str] = []
     panels: list[tuple[OverlayCase, list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]]] = []
     for case in cases:
         try:
-            ct, pet, mask = _load(manifest, case.row)
+            ct, pet, mask, bat = _load(manifest, case.row, None if masks is None else Path(masks))
         except Exception as exc:  # a case that cannot be drawn is listed in the report, the others are drawn
             notes.append(f"{case.label}: not drawn ({type(exc).__name__}: {exc})")
             continue
         hu = np.asarray(ct.array, dtype=np.float64)
         suv = None if pet is None else resample_to_reference(pet, ct, "linear", 0.0).array
         tum = np.zeros(hu.shape, bool) if mask is None else np.asarray(mask.array) > 0
-        bat_arr = np.zeros(hu.shape, bool)
-        if pet is not None:
-            bat_arr = np.asarray(bat_mask(ct, pet, bat, tumour=mask if exclude_tumour else None).mask.array,
-                                     dtype=bool)
+        bat_arr = np.zeros(hu.shape, bool) if bat is None else np.asarray(bat.array) > 0
         views = []
         z_t = int(np.argmax(tum.sum(axis=(1, 2)))) if tum.any() else hu.shape[0] // 2
         views.append(("tumour", hu[z_t], None if suv is None else suv[z_t], tum[z_t], bat_arr[z_t]))

@@ -14,67 +14,22 @@ Layering: above ``io``/``preprocess``/``cohort`` (manifest); nothing below impor
 
 from __future__ import annotations
 
-import logging
+from radiogenomics.lazy import lazy_exports
 
-from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
-from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
-from radiogenomics.segment.metrics import (
-    SegmentationEvaluation,
-    case_metrics,
-    dice,
-    evaluate_segmentations,
-    hd95,
-    iou,
-    lesion_table,
-    metrics_by_size,
-    surface_dice,
-)
-from radiogenomics.segment.nnunet import NnUNetSegmenter, write_dataset
-from radiogenomics.segment.registry import (
-    PredictionResult,
-    evaluate_manifest,
-    load_segmenter,
-    predict_manifest,
-    resolve_auto_masks,
-    train_segmenter,
-)
-from radiogenomics.segment.settings import (
-    AttentionUNetSettings,
-    Device,
-    Method,
-    NnUNetSettings,
-    load_segment_settings,
-    resolve_device,
-)
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__all__ = [
-    "AttentionUNetSegmenter",
-    "AttentionUNetSettings",
-    "Device",
-    "Method",
-    "MissingDependencyError",
-    "ModelDirError",
-    "NnUNetSegmenter",
-    "NnUNetSettings",
-    "PredictionResult",
-    "SegmentationError",
-    "SegmentationEvaluation",
-    "case_metrics",
-    "dice",
-    "evaluate_manifest",
-    "evaluate_segmentations",
-    "hd95",
-    "iou",
-    "lesion_table",
-    "load_segment_settings",
-    "load_segmenter",
-    "metrics_by_size",
-    "predict_manifest",
-    "resolve_auto_masks",
-    "resolve_device",
-    "surface_dice",
-    "train_segmenter",
-    "write_dataset",
-]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "attention_unet": ("AttentionUNetSegmenter",),
+    "errors": ("MissingDependencyError", "ModelDirError", "SegmentationError"),
+    "metrics": (
+        "SegmentationEvaluation", "case_metrics", "dice", "evaluate_segmentations", "hd95", "iou", "lesion_table",
+        "metrics_by_size", "surface_dice"
+    ),
+    "nnunet": ("NnUNetSegmenter", "write_dataset"),
+    "registry": (
+        "PredictionResult", "evaluate_manifest", "load_segmenter", "predict_manifest", "resolve_auto_masks",
+        "train_segmenter"
+    ),
+    "settings": (
+        "AttentionUNetSettings", "Device", "Method", "NnUNetSettings", "load_segment_settings", "resolve_device"
+    ),
+    "stage": ("run",),
+})

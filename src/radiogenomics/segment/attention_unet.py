@@ -36,11 +36,20 @@ from typing import Any, Self
 import numpy as np
 
 from radiogenomics import __version__
-from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.errors import NonFiniteVoxelError
 from radiogenomics.image import Mask
+from radiogenomics.io.manifest import Manifest
+from radiogenomics.segment.data import load_case, mask_on
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
-from radiogenomics.segment.settings import META_FILE, AttentionUNetSettings, Device, Method, resolve_device
+from radiogenomics.segment.metrics import dice
+from radiogenomics.segment.settings import (
+    META_FILE,
+    AttentionUNetSettings,
+    Device,
+    Method,
+    read_model_meta,
+    resolve_device,
+)
 
 __all__ = ["AttentionUNetSegmenter"]
 
@@ -162,8 +171,6 @@ class AttentionUNetSegmenter:
                 self.network_ = net
                 val_dice = float("nan")
                 if n_val:
-                    from radiogenomics.segment.metrics import dice
-
                     scores = [dice(self.predict(images[i]), np.asarray(labels[i]) > 0) for i in val_idx]
                     val_dice = float(np.mean(scores))
                     if val_dice > best_dice:
@@ -248,8 +255,6 @@ class AttentionUNetSegmenter:
 
     def predict_case(self, manifest: Manifest, row: int) -> Mask:
         """Predicted tumour mask of manifest row ``row`` on its reference modality's grid."""
-        from radiogenomics.segment.data import load_case, mask_on
-
         s = self.settings
         case = load_case(manifest, row, s.channels, s.reference_modality, None, s.ct_window, s.pet_scale_suv,
                          s.pet_max_suv)
@@ -284,8 +289,6 @@ class AttentionUNetSegmenter:
         ``device`` overrides the saved device setting (default: the saved one, normally ``auto``).
         """
         from safetensors.torch import load_file
-
-        from radiogenomics.segment.settings import read_model_meta
 
         folder = Path(modeldir)
         meta, settings = read_model_meta(folder, Method.attention_unet, device)

@@ -1,7 +1,8 @@
 r"""Loading a manifest case as network input: channels on one reference grid, normalised, and its label.
 
-Every channel named in the settings is read from its manifest column (an image file, or a DICOM folder —
-PET converted to SUV) and resampled onto the grid of the reference modality (linear interpolation, 0 outside
+Every channel named in the settings is read from its manifest column by the case's
+:class:`~radiogenomics.preprocess.case.CaseLoader` (an image file, or a DICOM folder — PET converted to SUV; a
+PET file must already hold SUV) and resampled onto the grid of the reference modality (linear interpolation, 0 outside
 the channel's extent); the label (voxels > 0, or ``== n`` for a ``file#n`` cell) is resampled with nearest
 neighbour. Arrays are indexed ``[channel, z, y, x]``.
 
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.errors import NonFiniteVoxelError, RadiogenomicsError
 from radiogenomics.image import Image, Mask
+from radiogenomics.io.manifest import Manifest
+from radiogenomics.preprocess.case import CaseLoader, original_errors
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.errors import SegmentationError
 
@@ -59,28 +61,29 @@ class CaseVolumes:
     label: np.ndarray | None
 
 
-def read_modality(manifest: Manifest, row: int, modality: str) -> Image:
-    """The image of ``modality`` in ``row`` (a file, or a DICOM series folder; PET DICOM becomes SUV)."""
-    from radiogenomics.io.modality import read_modality_image
-
-    path = manifest.path(row, modality)
+def read_modality(manifest: Manifest, row: int, modality: str, loader: CaseLoader | None = None) -> Image:
+    """The image of ``modality`` in ``row`` (a file, or a DICOM series folder; PET DICOM becomes SUV; a PET file
+    must hold SUV), read by the case's :class:`~radiogenomics.preprocess.case.CaseLoader`."""
     case_id = manifest.cell(row, "case_id")
-    if path is None:
+    if manifest.path(row, modality) is None:
         raise SegmentationError(f"case {case_id!r}: the {modality!r} cell is empty (columns: {manifest.columns})")
-    return read_modality_image(path, modality)
+    with original_errors():
+        return (loader or CaseLoader.from_manifest(manifest, row)).native(modality)
 
 
-def read_label(manifest: Manifest, row: int, column: str) -> Mask:
-    """The 0/1 label of ``column`` in ``row`` (voxels > 0; ``== n`` for a ``file#n`` cell)."""
-    from radiogenomics.io.modality import read_label_map
-
-    path, selector = manifest.input(row, column)
+def read_label(manifest: Manifest, row: int, column: str, reference: str | None = None,
+               loader: CaseLoader | None = None) -> Mask:
+    """The 0/1 label of ``column`` in ``row`` (voxels > 0; ``== n`` for a ``file#n`` cell; a DICOM SEG or
+    RTSTRUCT is rasterised on the ``reference`` modality's image), on its own grid."""
     case_id = manifest.cell(row, "case_id")
-    if path is None:
-        raise SegmentationError(f"case {case_id!r}: the label cell {column!r} is empty")
     if str(manifest.cell(row, column)).startswith("auto:"):
         raise SegmentationError(f"case {case_id!r}: {column!r} is 'auto:' (a predicted mask) and cannot be a label")
-    mask = read_label_map(path, selector)
+    if manifest.path(row, column) is None:
+        raise SegmentationError(f"case {case_id!r}: the label cell {column!r} is empty")
+    loader = loader or CaseLoader.from_manifest(manifest, row)
+    grid = reference or next((m for m in manifest.modalities if loader.has(m)), "ct")
+    with original_errors():
+        mask = loader.native_mask(column, grid, check=False)
     return mask.with_array((mask.array > 0).astype(np.uint8))
 
 
@@ -123,10 +126,12 @@ def load_case(
     missing = [c for c in channels if c not in manifest.columns]
     if missing:
         raise SegmentationError(f"manifest has no column(s) {missing} needed as channels; it has {manifest.columns}")
-    ref = read_modality(manifest, row, reference)
+    loader = CaseLoader.from_manifest(manifest, row)
+    ref = read_modality(manifest, row, reference, loader)
     arrays = []
     for modality in channels:
-        image = ref if modality == reference else resample_to_reference(read_modality(manifest, row, modality), ref)
+        image = ref if modality == reference else resample_to_reference(
+            read_modality(manifest, row, modality, loader), ref)
         values = image.array
         bad = int(np.count_nonzero(~np.isfinite(values)))
         if bad:
@@ -139,7 +144,7 @@ def load_case(
     if mask_column is not None:
         if mask_column not in manifest.columns:
             raise SegmentationError(f"manifest has no label column {mask_column!r}; it has {manifest.columns}")
-        mask = resample_to_reference(read_label(manifest, row, mask_column), ref)
+        mask = resample_to_reference(read_label(manifest, row, mask_column, reference, loader), ref)
         label = (np.asarray(mask.array) > 0).astype(np.uint8)
     logger.debug("loaded case %s: channels %s on the %s grid %s", case_id, list(channels), reference,
                  ref.array.shape)

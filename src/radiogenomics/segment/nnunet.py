@@ -45,13 +45,15 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import KFold
 
 from radiogenomics import __version__
-from radiogenomics.cohort.manifest import Manifest
 from radiogenomics.image import Mask
+from radiogenomics.io import write_image
+from radiogenomics.io.manifest import Manifest
 from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, load_case, mask_on
 from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
-from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings, resolve_device
+from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings, read_model_meta, resolve_device
 
 __all__ = ["DatasetInfo", "NnUNetSegmenter", "nnunet_environment", "write_dataset"]
 
@@ -163,8 +165,6 @@ def channel_names(channels: tuple[str, ...]) -> dict[str, str]:
 def write_dataset(manifest: Manifest, settings: NnUNetSettings, raw_root: str | Path) -> DatasetInfo:
     """Write the labelled cases of ``manifest`` as nnU-Net raw dataset ``settings.dataset_folder`` (see the
     module docstring)."""
-    from radiogenomics.io import write_image
-
     folder = Path(raw_root) / settings.dataset_folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -193,8 +193,6 @@ def write_dataset(manifest: Manifest, settings: NnUNetSettings, raw_root: str | 
 
 def write_splits(identifiers: list[str], n_splits: int, seed: int, path: str | Path) -> list[dict[str, list[str]]]:
     """Patient-wise ``n_splits``-fold split (``KFold``, shuffled with ``seed``) as nnU-Net's ``splits_final.json``."""
-    from sklearn.model_selection import KFold
-
     if len(identifiers) < n_splits:
         raise SegmentationError(f"{len(identifiers)} labelled cases cannot make {n_splits} folds; "
                                 "lower n_splits or add cases")
@@ -241,7 +239,7 @@ class NnUNetSegmenter:
             preprocess_dataset,
         )
 
-        from radiogenomics.segment.nnunet_trainer import RadiogenomicsTrainer
+        from radiogenomics.segment.nnunet_trainer import RadiogenomicsTrainer  # lazy: imports nnunetv2
 
         s = self.settings
         device = resolve_device(s.device)
@@ -391,8 +389,6 @@ class NnUNetSegmenter:
     @classmethod
     def load(cls, modeldir: str | Path, device: Device | str | None = None) -> NnUNetSegmenter:
         """Read a model written by :meth:`save` (weights from safetensors: tensors only, no code is run)."""
-        from radiogenomics.segment.settings import read_model_meta
-
         folder = Path(modeldir)
         meta, settings = read_model_meta(folder, Method.nnunet, device)
         model = cls(settings)

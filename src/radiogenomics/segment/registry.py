@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,12 +23,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radiogenomics.cohort.manifest import Manifest, read_manifest
 from radiogenomics.errors import RadiogenomicsError
-from radiogenomics.provenance import checksum
+from radiogenomics.io import read_mask, write_image
+from radiogenomics.io.manifest import Manifest, read_manifest
+from radiogenomics.preprocess.regrid import resample_to_reference
+from radiogenomics.provenance import checksum, safe_name
 from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
-from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, mask_on
+from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, mask_on, read_label
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
+from radiogenomics.segment.metrics import evaluate_segmentations
 from radiogenomics.segment.nnunet import NnUNetSegmenter
 from radiogenomics.segment.settings import (
     META_FILE,
@@ -39,6 +41,7 @@ from radiogenomics.segment.settings import (
     NnUNetSettings,
     load_segment_settings,
 )
+from radiogenomics.settings import sha256_json
 
 __all__ = [
     "AUTO_PREFIX",
@@ -126,8 +129,6 @@ def model_fingerprint(modeldir: str | Path) -> str:
         META_FILE, "plans.json", "dataset.json")))
     if not files:
         raise ModelDirError(f"{folder} holds no model files")
-    from radiogenomics.settings import sha256_json
-
     return sha256_json({p.name: checksum(p) for p in files})[:16]
 
 
@@ -141,10 +142,6 @@ class PredictionResult:
     @property
     def failures(self) -> pd.DataFrame:
         return self.status[self.status["status"] == "failed"].reset_index(drop=True)
-
-
-def _safe_name(case_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", case_id) or "case"
 
 
 def predict_manifest(
@@ -162,8 +159,6 @@ def predict_manifest(
     total, case_id)`` is called after each case. ``outdir/status.csv`` holds the status table. ``device``
     overrides the saved device setting of a model given as a folder.
     """
-    from radiogenomics.io import write_image
-
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     modeldir = Path(model) if isinstance(model, str | Path) else None
@@ -183,7 +178,7 @@ def predict_manifest(
         if not case_id or case_id in seen:
             continue
         seen.add(case_id)
-        path = out / f"{_safe_name(case_id)}.nii.gz"
+        path = out / f"{safe_name(case_id)}.nii.gz"
         t0 = time.perf_counter()
         if reuse and path.is_file():
             rows.append({"case_id": case_id, "status": "cached", "mask": str(path), "voxels": None,
@@ -221,18 +216,13 @@ def evaluate_manifest(
     The reference is resampled (nearest neighbour) onto the prediction's grid when the grids differ. Returns a
     :class:`~radiogenomics.segment.metrics.SegmentationEvaluation` (cases, lesions, by lesion size).
     """
-    from radiogenomics.io import read_mask
-    from radiogenomics.preprocess.regrid import resample_to_reference
-    from radiogenomics.segment.data import read_label
-    from radiogenomics.segment.metrics import evaluate_segmentations
-
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     folder = predictions.outdir if isinstance(predictions, PredictionResult) else Path(predictions)
     pairs = []
     for row in range(len(manifest.table)):
         case_id = manifest.cell(row, "case_id")
-        path = folder / f"{_safe_name(case_id)}.nii.gz"
+        path = folder / f"{safe_name(case_id)}.nii.gz"
         if not path.is_file():
             logger.warning("case %s has no predicted mask in %s; left out of the evaluation", case_id, folder)
             continue

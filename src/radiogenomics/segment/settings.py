@@ -7,14 +7,18 @@ YAML/JSON mapping for the method named.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.choices import Choice
+from radiogenomics.devices import Device
+from radiogenomics.devices import resolve_device as _resolve_device
 from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.segment.errors import ModelDirError, SegmentationError
 from radiogenomics.settings import _Settings, read_settings_file
 
 __all__ = [
@@ -32,47 +36,17 @@ __all__ = [
 META_FILE = "model.json"
 
 
-class Method(Choice):
+class Method(Choice, kind="segmentation method", aliases={"attention_unet": "attention-unet"}):
     """Segmentation methods (``--method`` of ``radiogenomics segment train``)."""
 
     attention_unet = "attention-unet"
     nnunet = "nnunet"
 
-    @classmethod
-    def kind(cls) -> str:
-        return "segmentation method"
-
-    @classmethod
-    def normalise(cls, text: str) -> str:
-        """``_`` and ``-`` are equivalent (``attention_unet`` = ``attention-unet``)."""
-        return text.strip().lower().replace("_", "-")
-
-
-class Device(Choice):
-    """Where a network runs: ``auto`` picks CUDA when ``torch.cuda.is_available()``, else the CPU."""
-
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "device"
-
 
 def resolve_device(device: Device | str) -> Any:
-    """``torch.device`` for a :class:`Device` setting: ``auto`` → CUDA when available, else CPU."""
-    import torch
-
-    from radiogenomics.segment.errors import SegmentationError
-
-    kind = Device.parse(device)
-    if kind is Device.auto:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if kind is Device.cuda and not torch.cuda.is_available():
-        raise SegmentationError("device 'cuda' was asked for but torch.cuda.is_available() is False; "
-                                "use device 'auto' or 'cpu'")
-    return torch.device(kind.value)
+    """``torch.device`` for a :class:`~radiogenomics.devices.Device` setting
+    (:func:`radiogenomics.devices.resolve_device`; errors are :class:`~radiogenomics.segment.SegmentationError`)."""
+    return _resolve_device(device, SegmentationError)
 
 
 def _modalities(value: Any) -> tuple[str, ...]:
@@ -86,10 +60,29 @@ def _modalities(value: Any) -> tuple[str, ...]:
 
 
 class _SegmentSettings(_Settings):
-    settings_name = "segmentation settings"
+    """What every method shares: its name, input channels and reference grid, label column, seed, device.
+
+    Subclasses set :attr:`METHOD` and the defaults of ``method`` and ``channels``.
+    """
+
+    settings_name: ClassVar[str] = "segmentation settings"
+    METHOD: ClassVar[Method]
+
     method: Method
     channels: tuple[str, ...]
-    reference: str | None
+    reference: str | None = None
+    mask_column: str = "tumour_mask"
+    seed: int = Field(0, ge=0)
+    device: Device = Device.auto
+
+    @model_validator(mode="after")
+    def _common(self) -> Self:
+        if self.method is not self.METHOD:
+            raise SettingsError(f"{type(self).__name__} is for method {self.METHOD.value!r}, not "
+                                f"{self.method.value!r}")
+        if self.reference is not None and self.reference not in self.channels:
+            raise UnknownNameError("reference modality", self.reference, self.channels)
+        return self
 
     @property
     def reference_modality(self) -> str:
@@ -103,12 +96,12 @@ class _SegmentSettings(_Settings):
     def _method(cls, value: Any) -> Method:
         return Method.parse(value)
 
-    @field_validator("channels", mode="before", check_fields=False)
+    @field_validator("channels", mode="before")
     @classmethod
     def _channels(cls, value: Any) -> tuple[str, ...]:
         return _modalities(value)
 
-    @field_validator("device", mode="before", check_fields=False)
+    @field_validator("device", mode="before")
     @classmethod
     def _device(cls, value: Any) -> Device:
         return Device.parse(value)
@@ -156,10 +149,10 @@ class AttentionUNetSettings(_SegmentSettings):
         ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
     """
 
+    METHOD: ClassVar[Method] = Method.attention_unet
+
     method: Method = Method.attention_unet
     channels: tuple[str, ...] = ("pet", "ct")
-    reference: str | None = None
-    mask_column: str = "tumour_mask"
     features: tuple[int, ...] = (16, 32, 64)
     strides: tuple[int, ...] = (2, 2)
     patch_size: tuple[int, int, int] = (48, 48, 16)
@@ -176,13 +169,9 @@ class AttentionUNetSettings(_SegmentSettings):
     pet_scale_suv: float = 5.0
     pet_max_suv: float = 30.0
     threshold: float = 0.5
-    seed: int = 0
-    device: Device = Device.auto
 
     @model_validator(mode="after")
     def _check(self) -> AttentionUNetSettings:
-        if self.method is not Method.attention_unet:
-            raise SettingsError(f"AttentionUNetSettings is for method 'attention-unet', not {self.method.value!r}")
         if len(self.features) < 2 or any(f < 1 for f in self.features):
             raise SettingsError(f"features needs at least two positive channel counts, got {self.features}")
         if len(self.strides) != len(self.features) - 1 or any(s < 1 for s in self.strides):
@@ -211,10 +200,6 @@ class AttentionUNetSettings(_SegmentSettings):
             raise SettingsError(f"ct_window must be (lo, hi) with lo < hi, got {self.ct_window}")
         if self.pet_scale_suv <= 0 or self.pet_max_suv <= 0:
             raise SettingsError("pet_scale_suv and pet_max_suv must be > 0")
-        if self.seed < 0:
-            raise SettingsError(f"seed must be >= 0, got {self.seed}")
-        if self.reference is not None and self.reference not in self.channels:
-            raise UnknownNameError("reference modality", self.reference, self.channels)
         return self
 
 
@@ -265,10 +250,10 @@ class NnUNetSettings(_SegmentSettings):
         ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
     """
 
+    METHOD: ClassVar[Method] = Method.nnunet
+
     method: Method = Method.nnunet
     channels: tuple[str, ...] = ("ct", "pet")
-    reference: str | None = None
-    mask_column: str = "tumour_mask"
     dataset_id: int = 501
     dataset_name: str = "Radiogenomics"
     configuration: str = "3d_fullres"
@@ -284,13 +269,9 @@ class NnUNetSettings(_SegmentSettings):
     processes: int = 1
     augmentation_processes: int = 0
     keep_preprocessed: bool = False
-    seed: int = 0
-    device: Device = Device.auto
 
     @model_validator(mode="after")
     def _check(self) -> NnUNetSettings:
-        if self.method is not Method.nnunet:
-            raise SettingsError(f"NnUNetSettings is for method 'nnunet', not {self.method.value!r}")
         if not 1 <= self.dataset_id <= 999:
             raise SettingsError(f"dataset_id must lie in 1..999, got {self.dataset_id}")
         if not self.dataset_name.replace("_", "").isalnum():
@@ -311,10 +292,8 @@ class NnUNetSettings(_SegmentSettings):
                                    ("checkpoint_best.pth", "checkpoint_final.pth"))
         if not 0.0 < self.tile_step_size <= 1.0 or self.learning_rate <= 0:
             raise SettingsError("tile_step_size must lie in (0, 1] and learning_rate be > 0")
-        if self.augmentation_processes < 0 or self.seed < 0:
-            raise SettingsError("augmentation_processes and seed must be >= 0")
-        if self.reference is not None and self.reference not in self.channels:
-            raise UnknownNameError("reference modality", self.reference, self.channels)
+        if self.augmentation_processes < 0:
+            raise SettingsError("augmentation_processes must be >= 0")
         return self
 
     @property
@@ -332,10 +311,6 @@ _CLASSES: dict[Method, type[_SegmentSettings]] = {
 def read_model_meta(modeldir: str | Path, method: Method, device: Device | str | None = None
                     ) -> tuple[dict[str, Any], AttentionUNetSettings | NnUNetSettings]:
     """``model.json`` of a model folder of ``method`` and its settings (``device`` overriding the saved one)."""
-    import json
-
-    from radiogenomics.segment.errors import ModelDirError
-
     path = Path(modeldir) / META_FILE
     if not path.is_file():
         raise ModelDirError(f"{path.parent} is not a model folder (no {META_FILE})")

@@ -32,7 +32,7 @@ __all__ = ["Correction", "adjust_pvalues", "bonferroni", "fdr_bh", "fdr_by", "ho
 logger = logging.getLogger(__name__)
 
 
-class Correction(Choice):
+class Correction(Choice, kind="multiple-testing correction"):
     """Multiple-testing corrections accepted by :func:`adjust_pvalues`."""
 
     FDR_BH = "fdr_bh"
@@ -40,10 +40,6 @@ class Correction(Choice):
     BONFERRONI = "bonferroni"
     HOLM = "holm"
     NONE = "none"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "multiple-testing correction"
 
 
 def _prepare(p: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:

@@ -84,7 +84,11 @@ EFFECT_TYPE = {"t": "cohen_d", "welch": "cohen_d", "mannwhitney": "rank_biserial
 Arr = NDArray[np.float64]
 
 
-class GroupTest(Choice):
+_TEST_ALIASES = {"ttest": "t", "student": "t", "t-test": "t", "mwu": "mannwhitney", "mann-whitney": "mannwhitney",
+                 "mannwhitneyu": "mannwhitney", "f_oneway": "anova", "kruskal-wallis": "kruskal", "kw": "kruskal"}
+
+
+class GroupTest(Choice, kind="group test", aliases=_TEST_ALIASES):
     """Tests of :func:`compare_groups` (``"auto"`` chooses per feature, see the module docstring)."""
 
     AUTO = "auto"
@@ -94,25 +98,12 @@ class GroupTest(Choice):
     ANOVA = "anova"
     KRUSKAL = "kruskal"
 
-    @classmethod
-    def aliases(cls) -> dict[str, str]:
-        return {"ttest": "t", "student": "t", "t-test": "t", "mwu": "mannwhitney", "mann-whitney": "mannwhitney",
-                "mannwhitneyu": "mannwhitney", "f_oneway": "anova", "kruskal-wallis": "kruskal", "kw": "kruskal"}
 
-    @classmethod
-    def kind(cls) -> str:
-        return "group test"
-
-
-class FoldChange(Choice):
+class FoldChange(Choice, kind="fold change"):
     """How :func:`compare_groups` computes ``log2fc`` (see :mod:`radiogenomics.stats.effect`)."""
 
     MINMAX = "minmax"
     RAW = "raw"
-
-    @classmethod
-    def kind(cls) -> str:
-        return "fold change"
 
 
 # --------------------------------------------------------------------------------------------- tests

@@ -6,34 +6,12 @@ reading the artefact of the previous one, skipping stages whose inputs and setti
 
 from __future__ import annotations
 
-import logging
+from radiogenomics.lazy import lazy_exports
 
-from radiogenomics.study.demo import demo_settings
-from radiogenomics.study.runner import STAGES, StageError, StageEvent, StudyResult, run_study
-from radiogenomics.study.settings import (
-    ClusterStage,
-    DataSettings,
-    ModelStage,
-    ReportStage,
-    StatsStage,
-    StudySettings,
-    SyntheticData,
-)
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__all__ = [
-    "STAGES",
-    "ClusterStage",
-    "DataSettings",
-    "ModelStage",
-    "ReportStage",
-    "StageError",
-    "StageEvent",
-    "StatsStage",
-    "StudyResult",
-    "StudySettings",
-    "SyntheticData",
-    "demo_settings",
-    "run_study",
-]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "demo": ("demo_settings",),
+    "runner": ("STAGES", "StageError", "StageEvent", "StudyResult", "run_study"),
+    "settings": (
+        "ClusterStage", "DataSettings", "ModelStage", "ReportStage", "StatsStage", "StudySettings", "SyntheticData"
+    ),
+})

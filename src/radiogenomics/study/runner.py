@@ -6,7 +6,7 @@ Stages and their artefacts (DESIGN §2), each reading the previous stage's files
 ``data``    synthetic cohort → ``OUTDIR/data/`` (manifest, images, truth); or the given manifest
 ``extract`` :func:`~radiogenomics.cohort.run_cohort` → ``OUTDIR/features.parquet``, ``failures.csv``,
             ``status.csv``, ``cohort/`` (cache and cohort provenance)
-``stats``   per target :func:`~radiogenomics.stats.run.run_stats` → ``OUTDIR/stats/<target>/``
+``stats``   per target :func:`~radiogenomics.stats.analysis.run_stats` → ``OUTDIR/stats/<target>/``
 ``models``  per target :func:`~radiogenomics.models.run_models` → ``OUTDIR/models/<target>/``
 ``cnn``     per target :func:`~radiogenomics.cnn.run_cnn` (off by default) → ``OUTDIR/cnn/<target>/``
 ``cluster`` :func:`~radiogenomics.cluster.run_clustering` → ``OUTDIR/cluster/``
@@ -36,12 +36,14 @@ from typing import Any
 
 import pandas as pd
 
-from radiogenomics import __version__
-from radiogenomics.errors import RadiogenomicsError
+from radiogenomics import __version__, cnn, cohort, layout, models, report, stats
+from radiogenomics import cluster as clustering
+from radiogenomics.errors import RadiogenomicsError, UnknownNameError
 from radiogenomics.provenance import atomic_write, checksum, library_versions
+from radiogenomics.segment.registry import resolve_auto_masks
 from radiogenomics.settings import sha256_json
 from radiogenomics.study.settings import StudySettings
-from radiogenomics.table import parse_feature_column
+from radiogenomics.synth import make_cohort
 
 __all__ = ["STAGES", "StageError", "StageEvent", "StudyResult", "run_study"]
 
@@ -166,8 +168,6 @@ class _Stages:
         return self.out / "data" / "manifest.csv"
 
     def data(self) -> list[Path]:
-        from radiogenomics.synth import make_cohort
-
         syn = self.s.data.synthetic
         assert syn is not None
         folder = self.out / "data"
@@ -177,106 +177,56 @@ class _Stages:
 
     def resolved_manifest(self, stage: str) -> Any:
         """The manifest with ``auto:<modeldir>`` masks (data.masks, or cells) predicted; cached per model."""
-        from radiogenomics.segment.registry import resolve_auto_masks
-
         manifest, _ = resolve_auto_masks(self.manifest_path(), self.out / "auto_masks", self.s.data.masks,
                                          progress=lambda d, t, _c: self.emit(stage, "step", done=d, total=t,
                                                                              message="auto masks"))
         return manifest
 
     def extract(self) -> list[Path]:
-        from radiogenomics.cohort import run_cohort
-
-        cohort = self.out / "cohort"
+        cohort_dir = self.out / "cohort"
         manifest = self.resolved_manifest("extract")
-        run_cohort(manifest, cohort, self.s.extraction, workers=self.s.workers,
+        cohort.run(self.s.extraction, manifest, cohort_dir, workers=self.s.workers,
                    progress=lambda done, total, _case: self.emit("extract", "step", done=done, total=total))
-        names = ("features.parquet", "features.csv", "status.csv", "failures.csv")
+        names = (layout.FEATURES, layout.FEATURES_CSV, layout.STATUS, layout.FAILURES)
         for name in names:  # the study's top-level artefacts (DESIGN §2)
-            atomic_write(self.out / name, (cohort / name).read_bytes())
-        return [self.out / n for n in names] + [cohort / "provenance.json"]
+            atomic_write(self.out / name, (cohort_dir / name).read_bytes())
+        return [self.out / n for n in names] + [cohort_dir / layout.PROVENANCE]
 
     def features(self) -> pd.DataFrame:
-        return pd.read_parquet(self.out / "features.parquet")
+        return pd.read_parquet(self.out / layout.FEATURES)
+
+    def per_target(self, stage: str, fn: Callable[[str, Path], Any]) -> list[Path]:
+        """``fn(target, OUTDIR/<stage>/<target>)`` for every target, with a progress step each."""
+        folders = []
+        for i, target in enumerate(self.s.targets):
+            self.emit(stage, "step", done=i, total=len(self.s.targets), message=target)
+            folder = self.out / stage / target
+            fn(target, folder)
+            folders.append(folder)
+        return folders
 
     def stats(self) -> list[Path]:
-        from radiogenomics.stats.run import run_stats
-
         df = self.features()
-        st = self.s.stats
-        written: list[Path] = []
-        for i, target in enumerate(self.s.targets):
-            self.emit("stats", "step", done=i, total=len(self.s.targets), message=target)
-            others = [t for t in self.s.targets if t != target]
-            res = run_stats(df.drop(columns=[c for c in others if c in df.columns]), target,
-                            self.out / "stats" / target, by=st.by, test=st.test, fc_threshold=st.fc_threshold,
-                            fdr=st.fdr, labels=st.labels, table1_by=st.table1_by, table1_vars=st.table1_vars,
-                            heatmap_top=st.heatmap_top)
-            written += res.written
-            (self.out / "stats" / target / "warnings.json").write_text(json.dumps(res.warnings, indent=1) + "\n")
-            written.append(self.out / "stats" / target / "warnings.json")
-        return written
+        return self.per_target("stats", lambda t, folder: stats.run(self.s.stats_settings(t), df, folder))
 
     def models(self) -> list[Path]:
-        from radiogenomics.models import Protocol, run_models, write_outputs
-
         df = self.features()
-        ms = self.s.models
-        written: list[Path] = []
-        for i, target in enumerate(self.s.targets):
-            self.emit("models", "step", done=i, total=len(self.s.targets), message=target)
-            keep = ["case_id", target, *self.s.clinical, *(c for c in df.columns if parse_feature_column(str(c)))]
-            protocol = Protocol(kind=ms.protocol, n_folds=ms.folds, repeats=ms.repeats, seed=self.s.seed,
-                                n_boot=ms.n_boot)
-            table = df[list(dict.fromkeys(c for c in keep if c in df.columns))]
-            result, meta = run_models(table, target, clinical=self.s.clinical, models=ms.models, sources=ms.sources,
-                                      protocol=protocol, selector=ms.selector, k=ms.k, seed=self.s.seed,
-                                      transformer_params=ms.transformer or None)
-            folder = self.out / "models" / target
-            write_outputs(result, folder, meta)
-            written.append(folder)
-        return written
+        return self.per_target("models", lambda t, folder: models.run(self.s.model_settings(t), df, folder))
 
     def cnn(self) -> list[Path]:
-        from radiogenomics.cnn import run_cnn, write_cnn_outputs
-        from radiogenomics.models import Protocol
-
-        cs = self.s.cnn
-        settings = cs.cnn_settings(self.s.seed)
-        manifest = self.resolved_manifest("cnn")  # the masks the features were extracted from
-        df = self.features()
-        feats = df[["case_id", *(c for c in df.columns if parse_feature_column(str(c)))]] if cs.compare else None
-        protocol = Protocol(kind=cs.protocol, n_folds=cs.folds, seed=self.s.seed, test_size=cs.test_size,
-                            n_boot=cs.n_boot)
-        written: list[Path] = []
-        for i, target in enumerate(self.s.targets):
-            self.emit("cnn", "step", done=i, total=len(self.s.targets), message=target)
-            result, meta, failures = run_cnn(manifest, target, settings, self.out / "cnn" / "cache", protocol,
-                                             features=feats, models=cs.compare)
-            folder = self.out / "cnn" / target
-            write_cnn_outputs(result, folder, meta)
-            failures.to_csv(folder / "failures.csv", index=False)
-            written.append(folder)
-        return written
+        manifest = self.resolved_manifest("cnn")  # the masks the features were computed from
+        feats = self.features() if self.s.cnn.compare else None
+        return self.per_target("cnn", lambda t, folder: cnn.run(self.s.cnn_run_settings(t), manifest, folder,
+                                                                features=feats, cache_dir=self.out / "cnn" / "cache"))
 
     def cluster(self) -> list[Path]:
-        from radiogenomics.cluster import run_clustering
-
-        cs = self.s.cluster
-        df = self.features()
-        target = cs.target or self.s.targets[0]
-        targets = [target, *[t for t in self.s.targets if t != target]]
         folder = self.out / "cluster"
-        run_clustering(df, folder, targets=targets, clinical=self.s.clinical, annotate=cs.annotate,
-                       embedding=cs.embedding, k_range=range(cs.k_min, cs.k_max + 1), seed=self.s.seed,
-                       transformer_params=cs.transformer or None, n_boot=cs.n_boot)
+        clustering.run(self.s.cluster_settings(), self.features(), folder)
         return [folder]
 
     def report(self) -> list[Path]:
-        from radiogenomics.report import write_report
-
-        path = write_report(self.out, self.s, manifest=self.manifest_path(), stages=self.records)
-        return [path]
+        return [report.run(self.s.report_settings(), self.out, self.out, manifest=self.manifest_path(),
+                           stages=self.records)]
 
 
 def _provenance(st: _Stages, started: datetime, seconds: float) -> dict[str, Any]:
@@ -325,8 +275,6 @@ def run_study(
     """
     s = settings if isinstance(settings, StudySettings) else StudySettings.from_file(settings)
     if stop_after is not None and stop_after not in STAGES:
-        from radiogenomics.errors import UnknownNameError
-
         raise UnknownNameError("stage", stop_after, STAGES)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)

@@ -26,9 +26,15 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from radiogenomics.cluster.stage import ClusterOptions, ClusterSettings
+from radiogenomics.cnn.settings import CNNSettings, load_cnn_settings
+from radiogenomics.cnn.stage import CnnOptions, CnnRunSettings
 from radiogenomics.cohort.settings import CohortSettings
-from radiogenomics.errors import SettingsError
-from radiogenomics.settings import _Settings, raise_settings_error, read_settings_file
+from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.models.stage import ModelOptions, ModelSettings
+from radiogenomics.report.stage import ReportOptions, ReportSettings
+from radiogenomics.settings import Names, _Settings, raise_settings_error, read_settings_file
+from radiogenomics.stats.stage import StatsOptions, StatsSettings
 
 __all__ = [
     "ClusterStage",
@@ -40,9 +46,6 @@ __all__ = [
     "StudySettings",
     "SyntheticData",
 ]
-
-_MODELS = ("transformer", "lasso", "elasticnet", "logistic", "rf", "hgb")
-
 
 class SyntheticData(_Settings):
     """A built-in synthetic PET/CT cohort (:func:`radiogenomics.synth.make_cohort`)."""
@@ -77,132 +80,53 @@ class DataSettings(_Settings):
         return self
 
 
-class StatsStage(_Settings):
-    """Group comparisons of every target (:func:`radiogenomics.stats.run.run_stats`)."""
+class StatsStage(StatsOptions):
+    """The ``stats`` section: :class:`~radiogenomics.stats.StatsOptions`, run for every target."""
 
     enabled: bool = True
-    by: str | None = Field(None, description="subset column, e.g. cancer_type")
-    test: Literal["auto", "t", "welch", "mannwhitney", "anova", "kruskal"] = "auto"
-    fdr: float = Field(0.05, gt=0, lt=1)
-    fc_threshold: float = Field(0.25, ge=0)
-    labels: int = Field(5, ge=0)
-    table1_by: str | None = None
-    table1_vars: tuple[str, ...] | None = None
-    heatmap_top: int = Field(50, ge=0)
 
 
-class ModelStage(_Settings):
-    """Mutation prediction per target under the leakage-safe protocol (:mod:`radiogenomics.models`)."""
+class ModelStage(ModelOptions):
+    """The ``models`` section: :class:`~radiogenomics.models.ModelOptions`, run for every target."""
 
     enabled: bool = True
-    models: tuple[str, ...] = ("transformer", "lasso")
-    sources: tuple[str, ...] | None = None
-    protocol: Literal["holdout_cv", "kfold", "nested"] = "holdout_cv"
-    folds: int = Field(5, ge=2)
-    repeats: int = Field(1, ge=1)
-    selector: Literal["none", "univariate", "mrmr", "lasso"] = "univariate"
-    k: int = Field(50, ge=1)
-    n_boot: int = Field(1000, ge=0)
-    transformer: dict[str, Any] = Field(default_factory=dict, description="FeatureTokenTransformer parameters")
-
-    @field_validator("models")
-    @classmethod
-    def _models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from radiogenomics.errors import UnknownNameError
-
-        if not value:
-            raise SettingsError("models must name at least one model")
-        for name in value:
-            if name not in _MODELS:
-                raise UnknownNameError("model", name, _MODELS)
-        return value
-
-    @field_validator("transformer")
-    @classmethod
-    def _transformer(cls, value: dict[str, Any]) -> dict[str, Any]:
-        import inspect
-
-        from radiogenomics.errors import UnknownNameError
-        from radiogenomics.models.transformer import FeatureTokenTransformer
-
-        valid = [p for p in inspect.signature(FeatureTokenTransformer).parameters if p != "categorical"]
-        for key in value:
-            if key not in valid:
-                raise UnknownNameError("transformer parameter", key, valid)
-        return value
 
 
-class CnnStage(_Settings):
-    """3D CNN classifiers on the images beside radiomics models (:func:`radiogenomics.cnn.run_cnn`); off by default.
+class CnnStage(CnnOptions):
+    """The ``cnn`` section (off by default): :class:`~radiogenomics.cnn.CnnOptions` and the network settings.
 
     ``settings`` holds the CNN settings (sections ``preprocess`` and ``train``, see docs/cnn.md; validated with
-    the study file); its training seed defaults to the study's seed. ``compare`` names the radiomics models
-    evaluated on the same cases, splits and seeds (DeLong tests against the CNN); ``protocol``, ``folds``,
-    ``test_size`` and ``n_boot`` are those of :class:`~radiogenomics.models.Protocol`.
+    the study file); its training seed defaults to the study's seed.
     """
 
     enabled: bool = False
     settings: dict[str, Any] = Field(default_factory=dict, description="CNN settings: preprocess and train")
-    compare: tuple[str, ...] = ("lasso",)
-    protocol: Literal["holdout_cv", "kfold"] = "holdout_cv"
-    folds: int = Field(5, ge=2)
-    test_size: float = Field(0.2, gt=0, lt=1)
-    n_boot: int = Field(1000, ge=0)
 
     @field_validator("settings")
     @classmethod
     def _cnn_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from radiogenomics.cnn.settings import load_cnn_settings
-
         load_cnn_settings(value)  # unknown keys fail with the closest valid name
         return value
 
-    @field_validator("compare")
-    @classmethod
-    def _compare(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from radiogenomics.errors import UnknownNameError
-
-        for name in value:
-            if name not in _MODELS:
-                raise UnknownNameError("model", name, _MODELS)
-        return value
-
-    def cnn_settings(self, seed: int) -> Any:
+    def cnn_settings(self, seed: int) -> CNNSettings:
         """The validated :class:`~radiogenomics.cnn.CNNSettings` (training seed ``seed`` unless set)."""
-        from radiogenomics.cnn.settings import load_cnn_settings
-
         s = load_cnn_settings(self.settings)
         if "seed" not in (self.settings.get("train") or {}):
             s = s.replace(train=s.train.replace(seed=seed))
         return s
 
 
-class ClusterStage(_Settings):
-    """Deep-feature clustering (:func:`radiogenomics.cluster.run_clustering`)."""
+class ClusterStage(ClusterOptions):
+    """The ``cluster`` section: :class:`~radiogenomics.cluster.ClusterOptions` and the embedding's target."""
 
     enabled: bool = True
-    embedding: Literal["transformer", "features"] = "transformer"
     target: str | None = Field(None, description="target of the embedding model (default: the first target)")
-    k_min: int = Field(2, ge=2)
-    k_max: int = Field(9, ge=2)
-    annotate: tuple[str, ...] = ()
-    n_boot: int = Field(50, ge=0)
-    transformer: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _range(self) -> ClusterStage:
-        if self.k_max < self.k_min:
-            raise SettingsError(f"cluster.k_max ({self.k_max}) must be >= k_min ({self.k_min})")
-        return self
 
 
-class ReportStage(_Settings):
-    """The HTML report."""
+class ReportStage(ReportOptions):
+    """The ``report`` section: :class:`~radiogenomics.report.ReportOptions`."""
 
     enabled: bool = True
-    overlay_cases: int = Field(2, ge=0, description="PET/CT + mask overlays per case type")
-    case_type: str | None = Field(None, description="column grouping the overlay cases, e.g. cancer_type")
-    show_case_ids: bool = Field(False, description="print case ids (else row numbers) in the report")
 
 
 class StudySettings(_Settings):
@@ -213,18 +137,13 @@ class StudySettings(_Settings):
     data: DataSettings
     extraction: CohortSettings = Field(default_factory=CohortSettings)
     workers: int | None = Field(None, ge=1, description="local worker processes (default: all CPUs)")
-    targets: tuple[str, ...]
-    clinical: tuple[str, ...] = ()
+    targets: Names
+    clinical: Names = ()
     stats: StatsStage = Field(default_factory=StatsStage)
     models: ModelStage = Field(default_factory=ModelStage)
     cnn: CnnStage = Field(default_factory=CnnStage)
     cluster: ClusterStage = Field(default_factory=ClusterStage)
     report: ReportStage = Field(default_factory=ReportStage)
-
-    @field_validator("targets", "clinical", mode="before")
-    @classmethod
-    def _tuple(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
 
     @field_validator("targets")
     @classmethod
@@ -234,12 +153,58 @@ class StudySettings(_Settings):
         return value
 
     @model_validator(mode="after")
-    def _cluster_target(self) -> StudySettings:
+    def _stages_valid(self) -> StudySettings:
+        """Build every stage's settings now, so that a bad combination fails before any stage runs."""
         if self.cluster.target is not None and self.cluster.target not in self.targets:
-            from radiogenomics.errors import UnknownNameError
-
             raise UnknownNameError("cluster target", self.cluster.target, self.targets)
+        overlap = set(self.targets) & set(self.clinical)
+        if overlap:
+            raise SettingsError(f"{sorted(overlap)} cannot be both a target and a clinical column")
+        for target in self.targets:
+            for stage, build in (("stats", self.stats_settings), ("models", self.model_settings),
+                                 ("cnn", self.cnn_run_settings)):
+                if getattr(self, stage).enabled:
+                    build(target)
+        if self.cluster.enabled:
+            self.cluster_settings()
+        self.report_settings()
         return self
+
+    # ----------------------------------------------------------------------- the stages' own settings
+    def _others(self, target: str) -> list[str]:
+        return [t for t in self.targets if t != target]
+
+    def stats_settings(self, target: str) -> StatsSettings:
+        """The ``stats`` stage's settings for ``target`` (the other targets are ignored)."""
+        options = self.stats.model_dump(exclude={"enabled"})
+        return StatsSettings.validate_dict({**options, "group": target, "drop": self._others(target)})
+
+    def model_settings(self, target: str) -> ModelSettings:
+        """The ``models`` stage's settings for ``target``: the study's clinical columns and seed."""
+        options = self.models.model_dump(exclude={"enabled"})
+        return ModelSettings.validate_dict({**options, "target": target, "clinical": self.clinical,
+                                            "seed": self.seed, "drop": self._others(target)})
+
+    def cnn_run_settings(self, target: str) -> CnnRunSettings:
+        """The ``cnn`` stage's settings for ``target`` (training seed: the study's unless set)."""
+        options = self.cnn.model_dump(exclude={"enabled", "settings"})
+        return CnnRunSettings.validate_dict({**options, "target": target, "cnn": self.cnn.cnn_settings(self.seed),
+                                             "drop": self._others(target)})
+
+    def cluster_settings(self) -> ClusterSettings:
+        """The ``cluster`` stage's settings: the embedding's target first, then the other targets."""
+        first = self.cluster.target or self.targets[0]
+        options = self.cluster.model_dump(exclude={"enabled", "target"})
+        return ClusterSettings.validate_dict({**options, "targets": [first, *self._others(first)],
+                                              "clinical": self.clinical, "seed": self.seed})
+
+    def report_settings(self) -> ReportSettings:
+        """The ``report`` stage's settings: its options and what it states about this study."""
+        options = self.report.model_dump(exclude={"enabled"})
+        sections = {name: getattr(self, name).enabled for name in ("stats", "models", "cnn", "cluster")}
+        return ReportSettings.validate_dict({**options, "title": self.name, "targets": self.targets,
+                                             "seed": self.seed, "by": self.stats.by, "sections": sections,
+                                             "study": self.model_dump(mode="json")})
 
     # ----------------------------------------------------------------------------------------------
     def stage_settings(self, stage: str) -> dict[str, Any]:

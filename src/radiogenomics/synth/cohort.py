@@ -186,7 +186,7 @@ def _write_patient(patient: SyntheticPatient, outdir: Path, seed: int, dicom: bo
     write_image(patient.tumour, outdir / paths["tumour_mask"])
     write_image(patient.bat_depots, outdir / paths["bat_depots"])
     if dicom:
-        from radiogenomics.synth.dicom import write_dicom_series
+        from radiogenomics.synth.dicom import write_dicom_series  # lazy: imports pydicom
 
         write_dicom_series(
             outdir / f"cases/{patient.spec.case_id}/dicom",

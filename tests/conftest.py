@@ -8,9 +8,15 @@ is missing the test is skipped with a reason, except under ``CI=true`` where a m
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from filelock import FileLock
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,16 +58,30 @@ def pyradiomics_data() -> Path:
 PYRADIOMICS_CASES = ("brain1", "brain2", "breast1", "lung1", "lung2")
 
 
+def build_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
+               build: Callable[[Path], T]) -> T:
+    """``build(folder)`` once per test run: under xdist the first worker to ask builds it in the run's shared
+    temporary folder (under a file lock) and the others get the same result (pickled). What is built in the folder
+    must then be read only, or copied by the user of the result."""
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp(name))
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(str(folder) + ".lock"):
+        done = folder / ".result.pkl"
+        if not done.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            done.write_bytes(pickle.dumps(build(folder)))
+        return pickle.loads(done.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def tiny_study(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple:
-    """A whole tiny study (tests/study/tiny.py): settings, output folder, result. Run once per test run: under
-    xdist the first worker builds it in the run's shared temporary folder and every worker gets its own copy."""
-    from tests.study.tiny import run_tiny, shared_tiny
+    """A whole tiny study (tests/study/tiny.py): settings, output folder, result. Run once per test run and copied
+    for every worker (tests re-run it with other settings)."""
+    from tests.study.tiny import copy_tiny, run_tiny
 
-    out = tmp_path_factory.mktemp("tiny_study")
-    if worker_id == "master":
-        return run_tiny(out)
-    return shared_tiny(tmp_path_factory.getbasetemp().parent / "tiny_study_shared", out)
+    shared = build_once(tmp_path_factory, worker_id, "tiny_study_shared", run_tiny)
+    return copy_tiny(shared, tmp_path_factory.mktemp("tiny_study"))
 
 
 @pytest.fixture(scope="session")

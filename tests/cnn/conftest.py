@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import build_once
+
 N_CASES = 56
 SIZE = (24, 24, 24)
 SUVMAX = "tumour_pet__original_firstorder_Maximum"
@@ -55,15 +57,16 @@ def _torch_threads(one_torch_thread: None) -> None:
 
 
 @pytest.fixture(scope="session")
-def effect_cohort(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
-    """Effect size 1 (TP53 groups 2 SD apart on the latent uptake factor), seed 7."""
-    return write_cohort(tmp_path_factory.mktemp("cnn_effect"), N_CASES, 1.0, 7)
+def effect_cohort(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Cohort:
+    """Effect size 1 (TP53 groups 2 SD apart on the latent uptake factor), seed 7; written once per test run
+    (read only)."""
+    return build_once(tmp_path_factory, worker_id, "cnn_effect", lambda folder: write_cohort(folder, N_CASES, 1.0, 7))
 
 
 @pytest.fixture(scope="session")
-def null_cohort(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
-    """Effect size 0 (images independent of TP53), seed 7."""
-    return write_cohort(tmp_path_factory.mktemp("cnn_null"), N_CASES, 0.0, 7)
+def null_cohort(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Cohort:
+    """Effect size 0 (images independent of TP53), seed 7; written once per test run (read only)."""
+    return build_once(tmp_path_factory, worker_id, "cnn_null", lambda folder: write_cohort(folder, N_CASES, 0.0, 7))
 
 
 @pytest.fixture(scope="session")

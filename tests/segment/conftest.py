@@ -13,11 +13,15 @@ Files are uncompressed NIfTI with a manifest in the ``make_cohort`` format (``ca
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import build_once
 
 BOX = (12, 32, 32)  # CT voxels (z, y, x)
 
@@ -121,28 +125,28 @@ NNUNET = {"folds": (0,), "n_splits": 5, "epochs": 10, "iterations_per_epoch": 15
           "device": "cpu", "seed": 0}
 
 
-@pytest.fixture(scope="session")
-def attention_model(seg_cohort: SegCohort, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """(model folder, training seconds) of the Attention U-Net trained on the training cases."""
-    import time
+def _trained(seg_cohort: SegCohort, method: str, settings: dict) -> Callable[[Path], tuple[Path, float]]:
+    def build(folder: Path) -> tuple[Path, float]:
+        from radiogenomics.segment import train_segmenter
 
-    from radiogenomics.segment import train_segmenter
+        t0 = time.perf_counter()
+        train_segmenter(seg_cohort.train, method, folder, settings)
+        return folder, time.perf_counter() - t0
 
-    folder = tmp_path_factory.mktemp("attention_model")
-    t0 = time.perf_counter()
-    train_segmenter(seg_cohort.train, "attention-unet", folder, ATTENTION)
-    return folder, time.perf_counter() - t0
+    return build
 
 
 @pytest.fixture(scope="session")
-def nnunet_model(seg_cohort: SegCohort, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """(model folder, training seconds) of nnU-Net trained on the training cases."""
-    import time
+def attention_model(seg_cohort: SegCohort, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+                    ) -> tuple[Path, float]:
+    """(model folder, training seconds) of the Attention U-Net trained on the training cases, once per test run
+    (shared by the xdist workers; the folder is read only)."""
+    return build_once(tmp_path_factory, worker_id, "attention_model", _trained(seg_cohort, "attention-unet", ATTENTION))
 
+
+@pytest.fixture(scope="session")
+def nnunet_model(seg_cohort: SegCohort, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+                 ) -> tuple[Path, float]:
+    """(model folder, training seconds) of nnU-Net trained on the training cases, once per test run."""
     pytest.importorskip("nnunetv2", reason="nnU-Net is the optional 'nnunet' extra (see README)")
-    from radiogenomics.segment import train_segmenter
-
-    folder = tmp_path_factory.mktemp("nnunet_model")
-    t0 = time.perf_counter()
-    train_segmenter(seg_cohort.train, "nnunet", folder, NNUNET)
-    return folder, time.perf_counter() - t0
+    return build_once(tmp_path_factory, worker_id, "nnunet_model", _trained(seg_cohort, "nnunet", NNUNET))

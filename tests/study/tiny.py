@@ -3,12 +3,9 @@ run once per test run by the ``tiny_study`` fixture of tests/conftest.py (shared
 
 from __future__ import annotations
 
-import pickle
 import shutil
 from pathlib import Path
 from typing import Any
-
-from filelock import FileLock
 
 from radiogenomics.study import StudyResult, StudySettings, run_study
 
@@ -23,7 +20,7 @@ TINY: dict[str, Any] = {
     "stats": {"by": "cancer_type", "heatmap_top": 10, "table1_by": "TP53",
               "table1_vars": ["age", "grade", "cancer_type"]},
     "models": {"models": ["lasso"], "folds": 3, "n_boot": 100, "k": 10},
-    "cnn": {"enabled": True, "compare": ["lasso"], "folds": 3, "n_boot": 100,
+    "cnn": {"enabled": True, "compare": ["lasso"], "protocol": "kfold", "folds": 3, "n_boot": 100,
             "settings": {"preprocess": {"channels": ["pet", "ct"], "size": [16, 16, 16]},
                          "train": {"arch": "resnet10", "width": 0.25, "max_epochs": 2, "patience": 2,
                                    "batch_size": 8, "device": "cpu"}}},
@@ -46,17 +43,11 @@ def run_tiny(out: Path) -> tuple[StudySettings, Path, StudyResult]:
     return settings, out, result
 
 
-def shared_tiny(shared: Path, out: Path) -> tuple[StudySettings, Path, StudyResult]:
-    """The tiny study built once in ``shared`` for every xdist worker (under a file lock), then copied to ``out``
-    (each worker may change its copy: re-runs with other settings, a failing stage)."""
-    with FileLock(str(shared) + ".lock"):
-        done = shared / "result.pkl"
-        if not done.is_file():
-            _, _, result = run_tiny(shared)
-            done.write_bytes(pickle.dumps((result.status, result.seconds, result.events)))
-    shutil.copytree(shared, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("result.pkl"))
-    status, seconds, events = pickle.loads(done.read_bytes())
-    result = StudyResult(out, status, seconds, {"features": out / "features.parquet", "report": out / "report.html",
-                                                "provenance": out / "provenance.json"})
-    result.events = events  # type: ignore[attr-defined]
-    return tiny_settings(), out, result
+def copy_tiny(built: tuple[StudySettings, Path, StudyResult], out: Path) -> tuple[StudySettings, Path, StudyResult]:
+    """A copy of a finished tiny study in ``out`` (each test may change its copy: re-runs, a failing stage)."""
+    settings, shared, result = built
+    shutil.copytree(shared, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".result.pkl"))
+    copy = StudyResult(out, dict(result.status), dict(result.seconds), {
+        "features": out / "features.parquet", "report": out / "report.html", "provenance": out / "provenance.json"})
+    copy.events = result.events  # type: ignore[attr-defined]
+    return settings, out, copy

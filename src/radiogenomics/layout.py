@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from radiogenomics.provenance import safe_name
 
-__all__ = ["FAILURES", "FEATURES", "FEATURES_CSV", "MASKS", "PROVENANCE", "STATUS", "mask_path"]
+__all__ = ["FAILURES", "FEATURES", "FEATURES_CSV", "MASKS", "PROVENANCE", "STATUS", "failed_cases", "mask_path"]
 
 FEATURES = "features.parquet"
 FEATURES_CSV = "features.csv"
@@ -20,6 +22,20 @@ STATUS = "status.csv"
 FAILURES = "failures.csv"
 PROVENANCE = "provenance.json"
 MASKS = "masks"
+
+
+def failed_cases(folder: str | Path) -> dict[str, str]:
+    """``{case_id: reason}`` of the cases with a failed result in the :data:`STATUS` table of a cohort or study
+    folder (empty when there is none): an analysis leaves them out, even when some of their features exist."""
+    path = Path(folder) / STATUS
+    if not path.is_file():
+        return {}
+    status = pd.read_csv(path, dtype={"case_id": str})
+    failed = status[status["status"] == "failed"]
+    out: dict[str, list[str]] = {}
+    for row in failed.itertuples(index=False):
+        out.setdefault(str(row.case_id), []).append(f"{row.roi}/{row.modality}")
+    return {cid: f"extraction failed ({', '.join(parts)})" for cid, parts in out.items()}
 
 
 def mask_path(outdir: str | Path, case_id: str, roi: str, modality: str) -> Path:

@@ -16,20 +16,25 @@ their middle part is not a modality. The *long* layout (one row per case × ROI 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from radiogenomics.errors import RadiogenomicsError
 
 __all__ = [
+    "DROPPED_COLUMNS",
     "PYRADIOMICS_NAME",
     "SEPARATOR",
     "FeatureColumn",
     "TableReadError",
+    "drop_unusable",
+    "dropped_record",
     "feature_column",
     "feature_columns",
     "frame_checksum",
@@ -42,6 +47,8 @@ __all__ = [
     "stage_input",
     "to_wide",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Between the source prefix and the feature name.
 SEPARATOR = "__"
@@ -152,6 +159,57 @@ def frame_checksum(df: pd.DataFrame) -> str:
     h.update("\x1f".join(f"{c}\x1e{t}" for c, t in zip(df.columns, df.dtypes, strict=True)).encode())
     h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
     return h.hexdigest()
+
+
+#: Columns of the table of cases an analysis left out (:func:`drop_unusable`).
+DROPPED_COLUMNS = ("row", "case_id", "reason")
+
+
+def drop_unusable(
+    df: pd.DataFrame,
+    features: Sequence[str],
+    *,
+    target: str | None = None,
+    exclude: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``df`` an analysis can use, and the ones it leaves out with the reason.
+
+    A row is left out when its ``case_id`` is in ``exclude`` (``case id → reason``, e.g. its extraction
+    failed), when every one of its ``features`` is missing, or when its ``target`` is missing — in that order
+    (one reason per row). Each reason is logged once as a warning with the row numbers (1-based positions in
+    ``df``; case ids are never logged).
+
+    Returns
+    -------
+    kept : the usable rows (index reset).
+    dropped : :data:`DROPPED_COLUMNS` — ``row`` (1-based), ``case_id`` (``None`` without that column), ``reason``.
+    """
+    exclude = dict(exclude or {})
+    ids = df["case_id"].astype(str).tolist() if "case_id" in df.columns else [None] * len(df)
+    cols = [c for c in features if c in df.columns]
+    no_features = df[cols].isna().all(axis=1).to_numpy() if cols else np.zeros(len(df), bool)
+    no_target = df[target].isna().to_numpy() if target is not None and target in df.columns else np.zeros(len(df), bool)
+    rows = []
+    for i, cid in enumerate(ids):
+        if cid is not None and cid in exclude:
+            rows.append((i + 1, cid, exclude[cid]))
+        elif no_features[i]:
+            rows.append((i + 1, cid, "every feature is missing"))
+        elif no_target[i]:
+            rows.append((i + 1, cid, f"the target {target!r} is missing"))
+    dropped = pd.DataFrame(rows, columns=list(DROPPED_COLUMNS))
+    for reason, g in dropped.groupby("reason", sort=False):
+        shown = ", ".join(str(r) for r in g["row"].head(20)) + (", …" if len(g) > 20 else "")
+        logger.warning("%d case(s) left out of the analysis: %s (rows %s)", len(g), reason, shown)
+    keep = np.ones(len(df), bool)
+    keep[[r - 1 for r in dropped["row"]]] = False
+    return df.loc[keep].reset_index(drop=True), dropped
+
+
+def dropped_record(dropped: pd.DataFrame) -> dict[str, object]:
+    """The provenance entry of :func:`drop_unusable`'s left-out rows: their count, row numbers and reasons."""
+    return {"n": len(dropped), "rows": [int(r) for r in dropped["row"]],
+            "reasons": {str(k): int(v) for k, v in dropped["reason"].value_counts(sort=False).items()}}
 
 
 def stage_input(table: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, object]]:

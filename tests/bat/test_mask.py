@@ -65,7 +65,8 @@ def test_tumour_exclusion_with_a_margin_in_millimetres() -> None:
     tumour = np.zeros((1, 1, 21), np.uint8)
     tumour[0, 0, 10] = 1
     t = Mask(tumour, (2.0, 2.0, 2.0))
-    assert bat_mask(ct, pet, tumour=t).n_voxels == 20
+    assert bat_mask(ct, pet, BatSettings(tumour_margin_mm=0.0), tumour=t).n_voxels == 20  # the tumour voxel only
+    assert bat_mask(ct, pet, tumour=t).n_voxels == 21 - 11  # default margin 10 mm: ±5 voxels of 2 mm
     out = bat_mask(ct, pet, BatSettings(tumour_margin_mm=4.0), tumour=t).mask.array[0, 0]
     assert out.tolist() == [True] * 8 + [False] * 5 + [True] * 8  # ±2 voxels of 2 mm
 

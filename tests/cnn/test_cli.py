@@ -35,7 +35,7 @@ def trained(effect_cohort, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     effect_cohort.table.to_csv(feats, index=False)
     res = runner.invoke(app, ["cnn", "train", str(effect_cohort.manifest), "--target", "TP53", "--channels",
                               "pet,ct", *TINY, "--features", str(feats), "--models", "logistic", "--drop", "MMR",
-                              "-o", str(out)])
+                              "--protocol", "holdout_cv", "-o", str(out)])
     assert res.exit_code == 0, res.output
     return out, res
 
@@ -60,7 +60,7 @@ def test_train_writes_the_models_outputs(trained) -> None:
     cfg = json.loads((out / SOURCE / "model" / "config.json").read_text())
     assert cfg["train"]["arch"] == "resnet10" and cfg["train"]["width"] == 0.25 and cfg["train"]["max_epochs"] == 1
     assert cfg["input_shape"] == [2, 16, 16, 16]
-    assert "hold-out AUC" in res.output and "DeLong" in res.output
+    assert "ROC AUC" in res.output and "positives" in res.output and "DeLong" in res.output
 
 
 def test_predict_equals_the_model_loaded_in_python(trained, effect_cohort, tmp_path) -> None:

@@ -38,7 +38,7 @@ def _direct(image, mask) -> np.ndarray:
 
 
 def test_centre_crop_and_normalisation(sts_manifest, tmp_path: Path, volumes: dict, caplog) -> None:
-    settings = small_settings(crop_size=(100, 100), normalise=True, normalise_scale=100.0)
+    settings = small_settings(crop_size=(100, 100), normalise=True, normalise_scale=100.0, bat_exclude_tumour=False)
     result = run_cohort(sts_manifest([CASE]), tmp_path / "out", settings, workers=1)
     assert result.failures.empty
     lower, upper = (0, 21, 30), (47, 120, 129)  # (161 - 100) // 2 = 30, (143 - 100) // 2 = 21

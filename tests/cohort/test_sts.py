@@ -106,13 +106,14 @@ def _cli_extract(image: Path, mask: Path, preset: str, tmp: Path) -> pd.Series:
 @pytest.mark.parametrize("cid", SUBSET)
 def test_values_equal_direct_extract_calls(paper_run, sts: Path, tmp_path: Path, cid: str) -> None:
     """tumour-CT: CT + CT contour; tumour-PET: PET and PET contour resampled onto the CT grid (linear /
-    nearest); BAT: the BAT rule on the CT grid, extracted from the CT and the resampled PET."""
+    nearest); BAT: the BAT rule on the CT grid without the CT contour and 10 mm around it (the default), extracted
+    from the CT and the resampled PET."""
     row = paper_run.features.set_index("case_id").loc[cid]
     ct, pet = read_image(sts / cid / "ct.nii.gz"), read_image(sts / cid / "pet.nii.gz")
     pet_on_ct = write_image(resample_to_reference(pet, ct, "linear"), tmp_path / "pet_on_ct.nii.gz")
     pet_mask_on_ct = write_image(resample_to_reference(read_mask(sts / cid / "pet_mask.nii.gz"), ct),
                                  tmp_path / "pet_mask_on_ct.nii.gz")
-    bat = bat_mask(ct, pet)
+    bat = bat_mask(ct, pet, tumour=read_mask(sts / cid / "ct_mask.nii.gz"))
     assert bat.n_voxels > 0
     bat_path = write_image(bat.mask.with_array(bat.mask.array.astype(np.uint8)), tmp_path / "bat.nii.gz")
     direct = {

@@ -24,7 +24,7 @@ def test_model_and_predict_cli(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["model", str(path), "--target", "TP53", "--clinical", "LN,grade",
                                  "--models", "lasso,logistic", "--sources", "tumour_ct,fused",
-                                 "--n-boot", "50", "--k", "5", "-o", str(out)])
+                                 "--n-boot", "50", "--k", "5", "--protocol", "holdout_cv", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "DeLong" in r.output
     recs = json.loads((out / "metrics.json").read_text())
@@ -33,7 +33,8 @@ def test_model_and_predict_cli(tmp_path):
         for s in ("tumour_ct", "fused", "clinical"):
             for split in ("cv", "test"):
                 assert (m, s, split, "roc_auc") in keys
-    assert set(recs[0]) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n"}
+    assert set(recs[0]) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n", "n_pos",
+                            "reliable", "reason"}
     d = out / "lasso__fused"
     for f in ("metrics.parquet", "predictions.parquet", "confusion.csv", "roc.png", "roc.svg", "model/model.joblib"):
         assert (d / f).exists(), f

@@ -48,9 +48,10 @@ def test_summarise_uses_it_for_cv_and_the_bootstrap_for_test():
         "split": ["cv"] * 4 + ["test"],
         "value": [0.9, 1.0, 0.95, 1.0, 0.8],
         "ci_low": [np.nan] * 4 + [0.6], "ci_high": [np.nan] * 4 + [0.95], "n": [10, 10, 10, 10, 20],
+        "n_pos": [5, 5, 5, 5, 10], "repeat": 0,
     })
     s = summarise(folds).set_index("split")
     lo, hi = cv_interval(np.array([0.9, 1.0, 0.95, 1.0]))
     assert (s.loc["cv", "ci_low"], s.loc["cv", "ci_high"]) == (lo, hi)
-    assert s.loc["cv", "ci_high"] < 1.0 and s.loc["cv", "n"] == 40
+    assert s.loc["cv", "ci_high"] < 1.0 and s.loc["cv", "n"] == 40 and s.loc["cv", "n_pos"] == 20
     assert (s.loc["test", "ci_low"], s.loc["test", "ci_high"]) == (0.6, 0.95)

@@ -37,7 +37,8 @@ def test_inner_search_never_sees_outer_test_rows():
     res = evaluate(df, "TP53", {("lasso", "fused"): pipe}, proto)
     pred = res.predictions
     per_outer = 3 * 2 + 1  # candidates × inner folds + refit
-    assert len(SpyColumns.seen) == 3 * per_outer
+    assert len(SpyColumns.seen) == 4 * per_outer  # + the final model: the same search and refit on every case
+    assert SpyColumns.seen[-1] == set(range(len(df)))
     outer = StratifiedKFold(3, shuffle=True, random_state=2)
     y = df["TP53"].to_numpy()
     for f, (tr, te) in enumerate(outer.split(np.zeros(y.size), y)):

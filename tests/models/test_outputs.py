@@ -47,7 +47,7 @@ def test_run_models_write_outputs(tmp_path):
     df = cohort(n=120, p_per_source=5, effect=1.5, clinical=True, seed=3)
     df["LN"] = np.where(df["LN"] == 1, "yes", "no")
     res, meta = run_models(df, "TP53", clinical=["LN", "grade"], models=["logistic", "transformer"],
-                           sources=["fused+clinical"], protocol=Protocol(n_folds=2, n_boot=50),
+                           sources=["fused+clinical"], protocol=Protocol(kind="holdout_cv", n_folds=2, n_boot=50),
                            k=5, transformer_params={"d_token": 8, "n_heads": 2, "n_layers": 1, "max_epochs": 4})
     assert meta["encodings"] == {"LN": ["no", "yes"]}
     assert meta["sources"] == ["fused+clinical", "clinical"]
@@ -56,7 +56,12 @@ def test_run_models_write_outputs(tmp_path):
     paths = write_outputs(res, tmp_path, meta)
     recs = json.loads(paths["metrics"].read_text())
     assert len(recs) == 2 * 2 * 2 * 8  # models × sources × splits × metrics
-    assert all(set(r) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n"} for r in recs)
+    assert all(set(r) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n", "n_pos", "reliable",
+                          "reason"} for r in recs)
+    test_auc = [r for r in recs if r["split"] == "test" and r["metric"] == "roc_auc"]
+    y = df["TP53"].to_numpy()
+    assert {r["n"] for r in test_auc} == {12} and {r["n_pos"] for r in test_auc} <= set(range(4, 9))
+    assert sum(y) > 48 and all(r["reliable"] is False and "fewer than 10" in r["reason"] for r in test_auc)
     d = paths["transformer__fused+clinical"]
     for f in ("metrics.parquet", "predictions.parquet", "confusion.csv", "confusion.png", "roc.png", "roc.svg",
               "loss_curves.json", "loss_curves.png", "model/model.json", "model/transformer.safetensors"):
@@ -78,5 +83,5 @@ def test_run_models_write_outputs(tmp_path):
         b = pred[(pred.model == best[0]) & (pred.source == best[1])].set_index("case_id").loc[a.index]
         ref = delong_test(a["y_true"], a["prob"], b["prob"])
         assert r["z"] == pytest.approx(ref.z, rel=1e-12) and r["p"] == pytest.approx(ref.p_value, rel=1e-12)
-    assert list(delong_table(res).columns) == ["model_a", "source_a", "model_b", "source_b", "repeat",
+    assert list(delong_table(res).columns) == ["model_a", "source_a", "model_b", "source_b", "split", "repeat",
                                                "auc_a", "auc_b", "z", "p"]

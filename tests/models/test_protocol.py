@@ -52,7 +52,8 @@ def test_scaler_and_selector_never_see_test_rows():
     pipe.set_params(scale=SpyScaler(with_mean=False, with_std=False), select=SpySelector(f_classif, k=5))
     SpyScaler.seen.clear()
     SpySelector.seen.clear()
-    res = evaluate(df, "TP53", {("lasso", "fused"): pipe}, Protocol(repeats=2, n_folds=3, n_boot=50, seed=4))
+    protocol = Protocol(kind="holdout_cv", repeats=2, n_folds=3, n_boot=50, seed=4)
+    res = evaluate(df, "TP53", {("lasso", "fused"): pipe}, protocol)
     pred = res.predictions
     test_rows = {rep: {int(c[1:]) for c in g.loc[g.split == "test", "case_id"]} for rep, g in pred.groupby("repeat")}
     assert all(len(t) == 8 for t in test_rows.values())  # 9:1 of 80
@@ -78,7 +79,7 @@ def test_shuffled_labels_give_chance_auc():
     models = build_models(sources, ["lasso", "logistic", "rf", "hgb"], ["fused"], k=30, seed=0)
     models[("rf", "fused")].set_params(model__n_estimators=60)
     models[("hgb", "fused")].set_params(model__max_iter=50)
-    res = evaluate(df, "TP53", models, Protocol(repeats=2, n_boot=50))
+    res = evaluate(df, "TP53", models, Protocol(kind="holdout_cv", repeats=2, n_boot=50))
     s = res.summary()
     cv_auc = s[(s.split == "cv") & (s.metric == "roc_auc")].set_index("model")["value"]
     assert ((cv_auc - 0.5).abs() <= 0.08).all(), cv_auc.to_dict()
@@ -89,7 +90,7 @@ def test_fusion_beats_every_single_source():
     sources = find_sources(df, "TP53")
     assert set(sources) == set(SOURCES)
     models = build_models(sources, ["logistic"], [*SOURCES, "fused", "late"], k=10, seed=0)
-    res = evaluate(df, "TP53", models, Protocol(repeats=1, n_boot=50, test_size=0.25))
+    res = evaluate(df, "TP53", models, Protocol(kind="holdout_cv", repeats=1, n_boot=50, test_size=0.25))
     s = res.summary()
     auc = s[(s.split == "test") & (s.metric == "roc_auc")].set_index("source")["value"]
     for src in SOURCES:

@@ -105,3 +105,60 @@ def test_from_manifest_takes_image_and_mask_cells(case: dict[str, Path], tmp_pat
     loader = CaseLoader.from_manifest(read_manifest(table, base=tmp_path), 0)
     assert set(loader.cells) == {"ct", "tumour_mask"}  # no empty, auto: or clinical cells
     assert loader.case_id == "c1" and loader.has("tumour_mask") and not loader.has("pet")
+
+
+def test_a_seg_drawn_on_another_series_is_refused(tmp_path: Path) -> None:
+    """A DICOM SEG drawn on one series (say the PET, coarser voxels) given as the mask of another (the CT) of the same
+    frame of reference is a clear error, not a silently interpolated or empty mask; a SEG drawn on a series with the
+    same voxels (or on the CT itself) is read exactly."""
+    from pydicom.uid import generate_uid
+
+    from tests.io import write_series
+    from tests.io.test_seg import _write_seg
+
+    def tags(ds, _k: int) -> None:  # what highdicom needs of the source images
+        ds.PatientBirthDate, ds.PatientSex, ds.StudyTime, ds.ReferringPhysicianName = "", "O", "100000", ""
+        ds.StudyID, ds.AccessionNumber, ds.Manufacturer = "1", "", "synthetic"
+        ds.SeriesDate, ds.SeriesTime = "20240102", "100000"
+
+    frame = generate_uid()
+    positions = [(-10.0, 5.0, 3.0 * k) for k in range(6)]
+    ct = write_series(tmp_path / "ct", np.zeros((6, 10, 12), np.int16), spacing=(2.0, 2.0), positions=positions,
+                      frame_uid=frame, edit=tags)
+    twin = write_series(tmp_path / "twin", np.zeros((6, 10, 12), np.int16), spacing=(2.0, 2.0), positions=positions,
+                        frame_uid=frame, edit=tags)
+    pet = write_series(tmp_path / "pet", np.zeros((6, 5, 6), np.int16), spacing=(4.0, 4.0), positions=positions,
+                       frame_uid=frame, edit=tags)
+    masks = np.zeros((6, 10, 12, 1), bool)
+    masks[2:4, 3:6, 4:8, 0] = True
+    coarse = np.zeros((6, 5, 6, 1), bool)
+    coarse[2:4, 1:3, 2:4, 0] = True
+    cells = {"ct": tmp_path / "ct", "a_mask": _write_seg(tmp_path / "pet.dcm", pet, coarse),
+             "b_mask": _write_seg(tmp_path / "ct.dcm", ct, masks),
+             "c_mask": _write_seg(tmp_path / "twin.dcm", twin, masks)}
+    loader = CaseLoader("c1", cells)
+    with pytest.raises(CaseStepError) as info:
+        loader.native_mask("a_mask", "ct")
+    assert isinstance(info.value.error, GeometryMismatchError)
+    assert "pet.dcm was drawn on series" in info.value.message and "<roi>_mask_pet" in info.value.message
+    assert int(loader.native_mask("b_mask", "ct").array.sum()) == int(masks.sum())
+    assert np.array_equal(loader.native_mask("c_mask", "ct").array, loader.native_mask("b_mask", "ct").array)
+
+
+def test_nonuniform_slices_are_a_setting(tmp_path: Path) -> None:
+    """A DICOM series with a missing slice fails with the setting that fixes it named; with ``nonuniform:
+    resample`` (a cohort setting and ``--nonuniform``) it is read onto a uniform grid."""
+    from radiogenomics.cohort import CohortSettings
+    from tests.io import write_series
+
+    z = [0.0, 2.0, 4.0, 8.0, 10.0]  # the slice at 6 mm is missing
+    write_series(tmp_path / "ct", np.zeros((5, 8, 8), np.int16), positions=[(0.0, 0.0, v) for v in z])
+    with pytest.raises(CaseStepError) as info:
+        CaseLoader("c1", {"ct": tmp_path / "ct"}).native("ct")
+    assert "non-uniform slice spacing" in info.value.message and "nonuniform: resample" in info.value.message
+    settings = CohortSettings.validate_dict({"rois": ["tumour"], "modalities": ["ct"],
+                                             "extraction": {"tumour": "default"}, "nonuniform": "resample"})
+    image = CaseLoader("c1", {"ct": tmp_path / "ct"}, settings.working_grid()).native("ct")
+    assert image.array.shape[0] == 6 and image.spacing[2] == pytest.approx(2.0)
+    assert settings.part_hash("tumour", "ct") != CohortSettings.validate_dict(
+        {"rois": ["tumour"], "modalities": ["ct"], "extraction": {"tumour": "default"}}).part_hash("tumour", "ct")

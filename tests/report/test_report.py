@@ -116,3 +116,27 @@ def test_report_in_headless_chromium(tiny_study, tmp_path: Path) -> None:
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] == 3000 and pixels.shape[1] == 1280
     assert float(np.std(pixels[..., :3])) > 0.05  # not a blank page
+
+
+def test_every_metric_has_its_n_and_only_a_reliable_model_is_best(tiny_study) -> None:
+    """The models section: the protocol and why, n and positives in every row, the best model named only among
+    results marked reliable in metrics.json (and with its n)."""
+    _, out, _ = tiny_study
+    html = _html(tiny_study)
+    models = html[html.index('<section id="models">'):html.index('<section id="cnn">')]
+    assert "Protocol: kfold" in models  # 30 patients: no hold-out
+    records = json.loads((out / "models" / "TP53" / "metrics.json").read_text())
+    header, *rows = re.findall(r"<tr>(.*?)</tr>", models[models.index("<table"):models.index("</table>")], re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in (header, *rows)]
+    col = cells[0].index("cv n (positives)")
+    n_pos = {(r["model"], r["source"]): f"{r['n']} ({r['n_pos']})" for r in records if r["split"] == "cv"}
+    assert rows and all(c[col] == n_pos[(c[0], c[1])] for c in cells[1:])
+    best = re.search(r"Best cross-validated model among the reliable results: <b>(\w+)</b> on <b>([\w+]+)</b>.*?"
+                     r"\(n = (\d+), (\d+) positive\)", models)
+    auc = [r for r in records if r["split"] == "cv" and r["metric"] == "roc_auc"]
+    if best is None:
+        assert not any(r["reliable"] for r in auc) and "No model is named best" in models
+    else:
+        rec = next(r for r in auc if (r["model"], r["source"]) == best.group(1, 2))
+        assert rec["reliable"] and (int(best.group(3)), int(best.group(4))) == (rec["n"], rec["n_pos"])
+        assert rec["value"] == max(r["value"] for r in auc if r["reliable"])

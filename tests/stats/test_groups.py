@@ -207,8 +207,8 @@ def test_columns_fixed_and_descriptives() -> None:
     res = compare_groups(df, ["f00", "f01"], "g2", "welch")
     assert list(res.columns) == [
         "feature", "test", "status", "n", "n_mut", "n_wt", "mean_mut", "mean_wt", "sd_mut", "sd_wt",
-        "median_mut", "median_wt", "log2fc", "effect_size", "effect_type", "statistic", "dof", "p", "p_fdr",
-        "p_bonf", "significant", "normality_p",
+        "median_mut", "median_wt", "log2fc", "smd", "positive", "effect_size", "effect_type", "statistic", "dof",
+        "p", "p_fdr", "p_bonf", "significant", "normality_p",
     ]
     row = res.iloc[0]
     a, b = groups_of(df, "f00", "g2", ["mut", "wt"])
@@ -217,6 +217,9 @@ def test_columns_fixed_and_descriptives() -> None:
     assert row["sd_wt"] == pytest.approx(np.std(b, ddof=1), abs=1e-12)
     assert row["median_wt"] == pytest.approx(np.median(b), abs=1e-12)
     assert row["effect_type"] == "cohen_d" and np.isnan(row["normality_p"])
+    pooled = ((len(a) - 1) * np.var(a, ddof=1) + (len(b) - 1) * np.var(b, ddof=1)) / (len(a) + len(b) - 2)
+    assert row["smd"] == pytest.approx((np.mean(b) - np.mean(a)) / np.sqrt(pooled), rel=1e-12)
+    assert bool(row["positive"]) == bool(min(np.min(a), np.min(b)) > 0)
 
 
 def test_log2_fold_change_definitions() -> None:

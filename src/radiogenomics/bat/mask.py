@@ -59,7 +59,8 @@ class BatSettings(_Settings):
         Keep only voxels inside the body (a body mask given to :func:`bat_mask`, else one computed from the
         CT with :func:`body_mask`).
     tumour_margin_mm
-        Margin around a tumour mask given to :func:`bat_mask` that is excluded as well (0 = the tumour only).
+        Margin around a tumour mask given to :func:`bat_mask` that is excluded as well (default 10 mm: the
+        partial-volume spill of an FDG-avid tumour into the fat around it; 0 = the tumour only).
     interpolation
         How the PET is resampled onto the CT grid.
     """
@@ -72,7 +73,7 @@ class BatSettings(_Settings):
     min_component_ml: float | None = Field(None, gt=0)
     connectivity: Literal[6, 18, 26] = 26
     restrict_to_body: bool = False
-    tumour_margin_mm: float = Field(0.0, ge=0)
+    tumour_margin_mm: float = Field(10.0, ge=0)
     interpolation: Literal["linear", "nearest", "bspline"] = "linear"
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ the modules are imported at the bottom of this file.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,10 +47,34 @@ def _main(
     logging.basicConfig(level=level, format="%(name)s: %(message)s", handlers=[handler], force=True)
 
 
+#: Exit codes of the commands (documented in docs/errors.md).
+EXIT_ERROR = 2  # bad input, settings or usage: the message says what and how to fix it
+EXIT_ALL_FAILED = 3  # every case of a cohort failed extraction
+EXIT_TOO_MANY_FAILED = 4  # more cases failed than --max-failed-fraction allows
+EXIT_INTERRUPTED = 130  # Ctrl-C: finished work is kept; the same command resumes
+
+
 def fail(exc: Exception) -> typer.Exit:
-    """Print ``exc`` as a one-line error and return the exit (status 2) to raise."""
+    """Print ``exc`` as a one-line error and return the exit to raise: :data:`EXIT_ERROR`, or for failed
+    extractions :data:`EXIT_ALL_FAILED` / :data:`EXIT_TOO_MANY_FAILED`."""
     err_console.print(f"[bold red]error:[/] {exc}")
-    return typer.Exit(code=2)
+    cause = getattr(exc, "cause", exc)  # a study's StageError carries the stage's error
+    if type(cause).__name__ == "ExtractionFailedError":
+        return typer.Exit(code=EXIT_ALL_FAILED if cause.n_failed == cause.n_cases else EXIT_TOO_MANY_FAILED)
+    return typer.Exit(code=EXIT_ERROR)
+
+
+def interrupted(what: str = "finished work is kept") -> typer.Exit:
+    """Print the message of a Ctrl-C and return the exit (:data:`EXIT_INTERRUPTED`) to raise."""
+    err_console.print(f"[yellow]interrupted[/]: {what}; run the same command again to resume")
+    return typer.Exit(code=EXIT_INTERRUPTED)
+
+
+def out_folder(path: Path | None) -> Path | None:
+    """Callback of an output-folder option: a clear usage error when the path exists as a file."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; give a folder (it is created when missing)")
+    return path
 
 
 def split_list(text: str | None) -> list[str]:

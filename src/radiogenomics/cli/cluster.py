@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from radiogenomics.cli import app, console, err_console, fail, split_list
-from radiogenomics.cli.tables import read_table
+from radiogenomics.cli import app, console, err_console, fail, out_folder, split_list
+from radiogenomics.cli.tables import failed_beside, read_table
 from radiogenomics.errors import RadiogenomicsError
 
 _K_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -40,7 +40,7 @@ def _k_range(text: str) -> range:
 def cluster(
     features: Annotated[Path, typer.Argument(
         help="Cohort table (.parquet or .csv): case_id, <roi>_<modality>__<feature> columns, clinical and targets.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.", callback=out_folder)],
     target: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help="Target column(s), repeatable or comma-separated; the first trains the embedding.")]
     = None,
@@ -76,7 +76,7 @@ def cluster(
             transformer=params, seed=seed))
         df = read_table(features)
         with console.status(f"clustering {len(df)} patients ({embedding} embedding)"):
-            res = run(settings, df, out)
+            res = run(settings, df, out, exclude=failed_beside(features))
     except RadiogenomicsError as exc:
         raise fail(exc) from None
     for w in res.warnings:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, fail, split_list
+from radiogenomics.cli import app, console, fail, out_folder, split_list
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.models.registry import DEFAULT_MODELS, MODELS
 
@@ -51,7 +51,7 @@ def _find_model(modeldir: Path) -> Path:
 def train(
     manifest: Annotated[Path, typer.Argument(help="Manifest (CSV/YAML): case_id, image columns, <roi>_mask, target.")],
     target: Annotated[str, typer.Option("--target", "-t", help="Binary 0/1 target column, e.g. TP53 or ER.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (MODELDIR).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (MODELDIR).", callback=out_folder)],
     channels: Annotated[str | None, typer.Option(help="Comma-separated image columns, e.g. pet,ct or "
                                                       "mri_dce0,mri_dce1,mri_dce2,mri_dce3.")] = None,
     arch: Annotated[str | None, typer.Option(help="resnet10/18/34/50, seresnet50, seresnext50, seresnext101, "
@@ -69,7 +69,8 @@ def train(
     lr: Annotated[float | None, typer.Option(help="Learning rate (AdamW).")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of training and of the protocol's splits.")] = None,
-    protocol: Annotated[str, typer.Option(help="holdout_cv (hold-out + k-fold) or kfold.")] = "holdout_cv",
+    protocol: Annotated[str, typer.Option(help="auto (as `model`), holdout_cv (hold-out + k-fold) or kfold.")]
+    = "auto",
     folds: Annotated[int, typer.Option(help="CV folds inside training.")] = 5,
     repeats: Annotated[int, typer.Option(help="Repeats of the protocol.")] = 1,
     test_size: Annotated[float, typer.Option(help="Hold-out share of the patients.")] = 0.2,
@@ -108,7 +109,7 @@ def train(
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
         if len(res.failures):
             console.print(f"[yellow]{len(res.failures)} case(s) failed preprocessing[/] (see {out / 'failures.csv'})")
-        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.meta["n_cases"])
+        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.result.protocol_reason)
         console.print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli import app, console, err_console, fail, interrupted, out_folder
 from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ cohort_app = typer.Typer(
 app.add_typer(cohort_app, name="cohort")
 
 
-def _settings(settings_file: Path | None, preset_tumour: str | None, preset_bat: str | None, strict: bool
-              ) -> CohortSettings:
+def _settings(settings_file: Path | None, preset_tumour: str | None, preset_bat: str | None, strict: bool,
+              nonuniform: str | None = None) -> CohortSettings:
     """The run's settings: the file's (or the defaults), with the command-line options on top."""
     from radiogenomics.cohort import CohortSettings
 
@@ -39,6 +39,8 @@ def _settings(settings_file: Path | None, preset_tumour: str | None, preset_bat:
         changes: dict[str, object] = {"extraction": extraction}
         if strict:
             changes["strict"] = True
+        if nonuniform is not None:
+            changes["nonuniform"] = nonuniform
         return settings.replace(**changes)
     except RadiogenomicsError as exc:
         raise fail(exc) from None
@@ -97,8 +99,7 @@ def _run(manifest: Path | Manifest, outdir: Path, settings: CohortSettings, exec
 
             return run_cohort(manifest, outdir, settings, executor=executor, progress=progress)
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]: finished results are cached; run the same command again to resume")
-        raise typer.Exit(code=130) from None
+        raise interrupted("finished results are cached") from None
     except (RadiogenomicsError, OSError, ValueError) as exc:
         raise fail(exc) from None
 
@@ -106,7 +107,8 @@ def _run(manifest: Path | Manifest, outdir: Path, settings: CohortSettings, exec
 @cohort_app.command("extract")
 def extract_cohort(
     manifest: Annotated[Path, typer.Argument(help="Manifest (.csv or .yaml): case_id, ct, pet, *_mask, clinical.")],
-    outdir: Annotated[Path, typer.Option("-o", "--out", help="Output folder (features, failures, cache).")],
+    outdir: Annotated[Path, typer.Option("-o", "--out", help="Output folder (features, failures, cache).",
+                                         callback=out_folder)],
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Local worker processes (default: all CPUs; 1: serial).")
     ] = None,
@@ -130,14 +132,23 @@ def extract_cohort(
         list[str] | None, typer.Option("--mask", help="COLUMN=auto:MODELDIR: predict that mask column with a "
                                                       "'segment train' model (repeatable).")
     ] = None,
+    nonuniform: Annotated[
+        str | None, typer.Option(help="DICOM series with uneven slice spacing (a missing slice): error (default) "
+                                      "or resample onto a uniform grid.")
+    ] = None,
+    max_failed_fraction: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Exit with status 4 when more than this fraction of the cases "
+                                                   "failed (every case failed: status 3).")
+    ] = 1.0,
 ) -> None:
     """Extract tumour and BAT features from CT and PET of every case of a manifest.
 
     Mask cells (or --mask columns) of the form auto:MODELDIR are first predicted by that segmentation model
     (OUTDIR/auto_masks, reused on re-runs).
 
-    Writes OUTDIR/features.parquet and features.csv (one row per case), status.csv, failures.csv and
-    provenance.json. Finished results are cached in OUTDIR/cache: run the same command again to resume.
+    Writes OUTDIR/features.parquet and features.csv (one row per case), status.csv, failures.csv,
+    provenance.json and masks/ (the mask of every result). Finished results are cached in OUTDIR/cache: run the
+    same command again to resume. Exit status 3 when every case failed, 4 when more than --max-failed-fraction.
     """
     from radiogenomics.cohort.executors import make_executor
 
@@ -151,7 +162,7 @@ def extract_cohort(
     except (OSError, ValueError) as exc:
         raise fail(exc) from None
     with executor:
-        settings = _settings(settings_file, preset_tumour, preset_bat, strict)
+        settings = _settings(settings_file, preset_tumour, preset_bat, strict, nonuniform)
         result = _run(_auto_masks(manifest, outdir, mask), outdir, settings, executor)
     seconds = time.perf_counter() - t0
 
@@ -172,4 +183,13 @@ def extract_cohort(
         for row in result.failures.head(10).itertuples(index=False):
             where = f" {row.roi}/{row.modality}" if row.roi else ""
             err_console.print(f"  {row.case_id} [{row.stage}{where}] {row.error_type}: {row.message}")
-    console.print(f"features.parquet, features.csv, status.csv, failures.csv, provenance.json -> [bold]{outdir}[/]")
+    n_failed = result.failed_cases
+    colour = "green" if n_failed == 0 else "yellow"
+    err_console.print(f"[{colour}]{n_failed} of {len(result.features)} case(s) failed[/] (cases with a failed result "
+                      "are left out of every analysis)")
+    console.print(f"features.parquet, features.csv, status.csv, failures.csv, provenance.json, masks/ -> "
+                  f"[bold]{outdir}[/]")
+    try:
+        result.check_failures(max_failed_fraction)
+    except RadiogenomicsError as exc:
+        raise fail(exc) from None

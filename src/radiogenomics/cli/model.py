@@ -9,17 +9,24 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, fail, split_list
-from radiogenomics.cli.tables import read_table
+from radiogenomics.cli import app, console, err_console, fail, out_folder, split_list
+from radiogenomics.cli.tables import failed_beside, read_table
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.models.registry import DEFAULT_MODELS, MODELS
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]evaluating[/] {task.description:<32}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
 
 
 @app.command()
 def model(
     features: Annotated[Path, typer.Argument(help="Cohort table (.parquet or .csv), one row per case.")],
     target: Annotated[str, typer.Option("--target", "-t", help="Binary 0/1 target column, e.g. TP53.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.", callback=out_folder)],
     clinical: Annotated[str | None, typer.Option(help="Comma-separated clinical columns.")] = None,
     models: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(MODELS)}.")]
     = ",".join(DEFAULT_MODELS),
@@ -28,7 +35,9 @@ def model(
     repeats: Annotated[int, typer.Option(help="Repeats of the protocol (seeds S..S+R-1).")] = 1,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
     folds: Annotated[int, typer.Option(help="CV folds inside training.")] = 5,
-    protocol: Annotated[str, typer.Option(help="holdout_cv (9:1 + k-fold), kfold or nested.")] = "holdout_cv",
+    protocol: Annotated[str, typer.Option(help="auto (hold-out only with >= 10 cases of each class in it, else "
+                                               "repeated k-fold), holdout_cv (9:1 + k-fold), kfold or nested.")]
+    = "auto",
     test_size: Annotated[float, typer.Option(help="Hold-out share of the patients (holdout_cv).")] = 0.1,
     selector: Annotated[str, typer.Option(help="none, univariate, mrmr, lasso.")] = "univariate",
     k: Annotated[int, typer.Option(help="Number of features kept by the selector.")] = 50,
@@ -47,9 +56,12 @@ def model(
             drop=split_list(drop), n_boot=n_boot))
         df = read_table(features)
         t0 = time.perf_counter()
-        with console.status(f"evaluating {len(settings.models)} model(s) on {len(df)} cases"):
-            res = run(settings, df, out)
-        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.n_cases)
+        with _progress() as bar:
+            task = bar.add_task("models", total=None)
+            res = run(settings, df, out, exclude=failed_beside(features),
+                      progress=lambda done, total, what: bar.update(task, completed=done, total=total,
+                                                                    description=what))
+        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.result.protocol_reason)
         console.print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc
@@ -71,9 +83,13 @@ def predict(
         est, meta = load_model(modeldir)
         df = apply_encodings(read_table(features), meta.get("encodings", {}))  # the training run's codes
         p = est.predict_proba(df)[:, 1]
-        ids = df["case_id"] if "case_id" in df.columns else pd.Series(range(len(df)), name="case_id")
+        if "case_id" in df.columns:
+            result = pd.DataFrame({"case_id": df["case_id"], "prob": p})
+        else:  # no ids to invent: the rows are numbered as in the table (1-based)
+            err_console.print("[yellow]the table has no case_id column: predictions are listed by row number[/]")
+            result = pd.DataFrame({"row": range(1, len(df) + 1), "prob": p})
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"case_id": ids, "prob": p}).to_csv(out, index=False)
+        result.to_csv(out, index=False)
         console.print(f"wrote {out} ({len(df)} cases)")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc

@@ -1,8 +1,11 @@
-"""Printing the results of a modelling run (``model`` and ``cnn train``): ROC AUC by split, hold-out CIs, DeLong."""
+"""Printing the results of a modelling run (``model`` and ``cnn train``): ROC AUC with its 95% CI, n and positives
+per split, which results are unreliable and why, and the DeLong tests."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
 
 from radiogenomics.cli import console
 
@@ -10,16 +13,29 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def print_results(summary: pd.DataFrame, delong: list[dict[str, Any]], n_cases: int) -> None:
-    """ROC AUC per model × source and split, the hold-out AUC with its 95% CI and n, and the DeLong tests."""
+def _fmt(value: float) -> str:
+    return "–" if value != value else f"{value:.3f}"
+
+
+def print_results(summary: pd.DataFrame, delong: list[dict[str, Any]], protocol_reason: str = "") -> None:
+    """ROC AUC per model × source and split with its 95% CI, ``n`` and positives; unreliable results say why."""
     auc = summary[summary.metric == "roc_auc"]
-    console.print(f"ROC AUC ({n_cases} cases)")
-    console.print(auc.pivot_table(index=["model", "source"], columns="split", values="value").round(3).to_string())
-    for _, r in auc[auc.split == "test"].iterrows():
-        console.print(f"  {r['model']} / {r['source']}: hold-out AUC {r['value']:.3f} "
-                      f"(95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}, n={r['n']})")
+    table = Table("model", "source", "split", "ROC AUC [95% CI]", "n", "positives", "note",
+                  title="ROC AUC" + (f" — protocol {protocol_reason}" if protocol_reason else ""), title_justify="left")
+    for r in auc.itertuples(index=False):
+        table.add_row(r.model, r.source, r.split, f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
+                      str(r.n), str(r.n_pos), "" if r.reliable else f"[yellow]unreliable: {r.reason}[/]")
+    console.print(table)
+    cv = auc[(auc.split == "cv") & auc.reliable]
+    if cv.empty:
+        console.print("[yellow]no reliable result: no model is named best[/]")
+    else:
+        best = cv.loc[cv["value"].idxmax()]
+        console.print(f"best by CV ROC AUC among reliable results: {best['model']} / {best['source']} "
+                      f"({_fmt(best['value'])}, n={best['n']}, {best['n_pos']} positive)")
     if delong:
-        console.print(f"DeLong vs best by CV AUC ({delong[0]['model_b']} / {delong[0]['source_b']}), hold-out:")
+        what = "hold-out" if delong[0].get("split") == "test" else "pooled out-of-fold predictions"
+        console.print(f"DeLong vs best by CV AUC ({delong[0]['model_b']} / {delong[0]['source_b']}), {what}:")
     for r in delong:
         console.print(f"  r{r['repeat']} {r['model_a']:>12} / {r['source_a']:<16} AUC {r['auc_a']:.3f} vs "
                       f"{r['auc_b']:.3f}  z={r['z']:+.2f}  p={r['p']:.3g}")

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from radiogenomics.cli import app, console, err_console, fail
+from radiogenomics.cli import app, console, err_console, fail, interrupted, out_folder
 from radiogenomics.errors import RadiogenomicsError
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def _run(settings: StudySettings, out: Path) -> None:
 @app.command()
 def run(
     study: Annotated[Path, typer.Argument(help="Study file (YAML): data, extraction, targets, models, clustering.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder; running again into it resumes.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder; running again into it resumes.",
+                                      callback=out_folder)],
 ) -> None:
     """Run a whole study: features → statistics → models → clustering → report.html (resumable)."""
     from radiogenomics.study import StudySettings
@@ -67,12 +68,15 @@ def run(
         _run(settings, out)
     except RadiogenomicsError as exc:
         raise fail(exc) from None
+    except KeyboardInterrupt:
+        raise interrupted("finished stages and extracted cases are kept") from None
 
 
 @app.command()
 def demo(
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Output folder (default: a new temporary folder).")
+        Path | None, typer.Option("-o", "--out", help="Output folder (default: a new temporary folder).",
+                                  callback=out_folder)
     ] = None,
     n: Annotated[int, typer.Option("--n", min=12, help="Number of synthetic patients.")] = 60,
     seed: Annotated[int, typer.Option(help="Seed of the data, the splits and the models.")] = 0,
@@ -88,3 +92,5 @@ def demo(
         _run(settings, folder)
     except RadiogenomicsError as exc:
         raise fail(exc) from None
+    except KeyboardInterrupt:
+        raise interrupted(f"finished stages are kept in {folder}") from None

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from radiogenomics.cli import app, console, err_console, fail, split_list
+from radiogenomics.cli import app, console, err_console, fail, out_folder, split_list
 from radiogenomics.errors import RadiogenomicsError
 
 segment_app = typer.Typer(help="Tumour segmentation: nnU-Net v2 or MONAI Attention U-Net; Dice, HD95, by lesion size.",
@@ -27,7 +27,7 @@ def _progress_bar(label: str):
 def train(
     manifest: Annotated[Path, typer.Argument(help="Manifest with image columns (e.g. ct, pet) and the label column.")],
     method: Annotated[str, typer.Option("--method", "-m", help="nnunet or attention-unet.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Model folder (MODELDIR).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Model folder (MODELDIR).", callback=out_folder)],
     config: Annotated[Path | None, typer.Option("--config", help="YAML/JSON settings of the method; the options "
                                                                  "below override it.")] = None,
     channels: Annotated[str | None, typer.Option(help="Comma-separated input channels, e.g. ct,pet.")] = None,
@@ -85,7 +85,8 @@ def train(
 def predict(
     modeldir: Annotated[Path, typer.Argument(help="A model folder written by 'segment train'.")],
     manifest: Annotated[Path, typer.Argument(help="Manifest of the cases to segment.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Folder of the predicted masks (MASKDIR).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder of the predicted masks (MASKDIR).",
+                                      callback=out_folder)],
     device: Annotated[str | None, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Predict again cases already in MASKDIR.")] = False,
 ) -> None:

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from radiogenomics.cli import app, console, err_console, fail, split_list
-from radiogenomics.cli.tables import read_table
+from radiogenomics.cli import app, console, err_console, fail, out_folder, split_list
+from radiogenomics.cli.tables import failed_beside, read_table
 from radiogenomics.errors import RadiogenomicsError
 
 
@@ -18,7 +18,7 @@ from radiogenomics.errors import RadiogenomicsError
 def stats(
     features: Annotated[Path, typer.Argument(help="Feature table (.parquet or .csv): one row per case.")],
     group: Annotated[str, typer.Option("--group", "-g", help="Grouping column, e.g. TP53.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.", callback=out_folder)],
     by: Annotated[
         str | None, typer.Option("--by", help="Subset column, e.g. cancer_type: one analysis per level + all.")
     ] = None,
@@ -39,8 +39,8 @@ def stats(
         str | None, typer.Option("--table1-vars", help="Comma-separated Table 1 variables (default: clinical).")
     ] = None,
     heatmap_top: Annotated[
-        int, typer.Option(help="Correlation heatmap of the N most significant features (0: none).")
-    ] = 50,
+        int, typer.Option(help="Correlation heatmap of at most N features significant at --fdr (0: none).")
+    ] = 30,
     drop: Annotated[str | None, typer.Option(help="Comma-separated columns to ignore (e.g. other targets).")]
     = None,
 ) -> None:
@@ -55,7 +55,7 @@ def stats(
             heatmap_top=heatmap_top, drop=split_list(drop)))
         df = read_table(features)
         with console.status(f"comparing the features between the levels of {group!r}"):
-            result = stage.run(settings, df, out)
+            result = stage.run(settings, df, out, exclude=failed_beside(features))
     except RadiogenomicsError as exc:
         raise fail(exc) from None
     for w in result.warnings:

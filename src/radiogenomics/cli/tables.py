@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from radiogenomics.cli import err_console
+
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["read_table"]
+__all__ = ["failed_beside", "read_table"]
 
 
 def read_table(path: Path, param_hint: str = "FEATURES") -> pd.DataFrame:
@@ -26,3 +28,15 @@ def read_table(path: Path, param_hint: str = "FEATURES") -> pd.DataFrame:
         return read_feature_table(path)
     except TableReadError as exc:
         raise typer.BadParameter(str(exc), param_hint=param_hint) from None
+
+
+def failed_beside(path: Path) -> dict[str, str]:
+    """Cases whose extraction failed, from the ``status.csv`` beside a feature table written by ``cohort extract``
+    or ``run`` (none without one): the table commands leave them out and say how many."""
+    from radiogenomics.layout import failed_cases
+
+    failed = failed_cases(path.parent)
+    if failed:
+        err_console.print(f"[yellow]{len(failed)} case(s) whose extraction failed are left out[/] "
+                          f"({path.parent / 'status.csv'})")
+    return failed

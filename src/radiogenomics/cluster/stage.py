@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -21,7 +22,7 @@ from radiogenomics.errors import SettingsError, UnknownNameError
 from radiogenomics.models.stage import check_transformer_params
 from radiogenomics.provenance import provenance_record, write_json
 from radiogenomics.settings import Names, _Settings
-from radiogenomics.table import stage_input
+from radiogenomics.table import drop_unusable, dropped_record, feature_columns, stage_input
 
 __all__ = ["ClusterOptions", "ClusterSettings", "run"]
 
@@ -102,8 +103,13 @@ def annotation(settings: ClusterSettings, columns: pd.Index) -> list[str]:
     return [DEFAULT_ANNOTATION] if DEFAULT_ANNOTATION in columns and DEFAULT_ANNOTATION not in used else []
 
 
-def run(settings: ClusterSettings, table: pd.DataFrame | str | Path, outdir: str | Path) -> ClusterOutputs:
+def run(settings: ClusterSettings, table: pd.DataFrame | str | Path, outdir: str | Path, *,
+        exclude: Mapping[str, str] | None = None) -> ClusterOutputs:
     """Cluster the patients of ``table`` as ``settings`` say; write the files and ``provenance.json`` to ``outdir``.
+
+    ``exclude`` (``{case_id: reason}``, e.g. failed extractions) and rows whose every feature is missing are left
+    out (:func:`radiogenomics.table.drop_unusable`; patients without a target are kept: they are embedded and
+    clustered, only the association tests leave them out); ``provenance.json`` says which and why.
 
     Raises
     ------
@@ -114,6 +120,8 @@ def run(settings: ClusterSettings, table: pd.DataFrame | str | Path, outdir: str
     """
     started, t0 = datetime.now(UTC), time.perf_counter()
     df, table_input = stage_input(table)
+    reserved = [*settings.targets, *settings.clinical, *annotation(settings, df.columns)]
+    df, dropped = drop_unusable(df, feature_columns(df, None, reserved), exclude=exclude)
     out = Path(outdir)
     result = run_clustering(df, out, targets=settings.targets, clinical=settings.clinical,
                             annotate=annotation(settings, df.columns), embedding=settings.embedding,
@@ -123,6 +131,6 @@ def run(settings: ClusterSettings, table: pd.DataFrame | str | Path, outdir: str
     record = provenance_record(
         "cluster", settings=settings, seed=settings.seed, started=started, seconds=time.perf_counter() - t0,
         inputs=table_input,
-        k=result.result.k, warnings=result.warnings)
+        n_cases=len(df), excluded=dropped_record(dropped), k=result.result.k, warnings=result.warnings)
     result.written.append(write_json(out / "provenance.json", record))
     return result

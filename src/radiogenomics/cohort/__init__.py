@@ -18,7 +18,7 @@ from radiogenomics.lazy import lazy_exports
 # exports load lazily: ``radiogenomics.cohort.executors`` can start worker processes before this process
 # imports pandas and the rest of the runner
 __getattr__, __all__ = lazy_exports(__name__, {
-    "runner": ("CohortResult", "run", "run_cohort"),
+    "runner": ("CohortResult", "ExtractionFailedError", "run", "run_cohort"),
     "settings": ("CohortSettings",),
     "executors": ("DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "WorkerLostError", "make_executor"),
     "manifest": ("validate_manifest",),

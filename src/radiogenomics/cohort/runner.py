@@ -62,6 +62,7 @@ from radiogenomics.cohort.jobs import (
 from radiogenomics.cohort.manifest import validate_manifest
 from radiogenomics.cohort.provenance import build_provenance
 from radiogenomics.cohort.settings import CohortSettings
+from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.extractor import extract
 from radiogenomics.image import Image, Mask
 from radiogenomics.io.manifest import Manifest, ManifestError, ManifestProblem, read_manifest
@@ -71,7 +72,7 @@ from radiogenomics.provenance import atomic_write, checksum, write_json
 from radiogenomics.settings import ExtractionSettings
 from radiogenomics.table import feature_column
 
-__all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "run", "run_cohort"]
+__all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "ExtractionFailedError", "run", "run_cohort"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,30 @@ class CohortResult:
     outdir: Path
     cache_hits: tuple[tuple[str, str, str], ...] = field(default=())
     computed: tuple[tuple[str, str, str], ...] = field(default=())
+
+    @property
+    def failed_cases(self) -> int:
+        """Cases with at least one failed result (the analyses leave them out)."""
+        return int(self.status.loc[self.status["status"] == "failed", "case_id"].nunique())
+
+    def check_failures(self, max_fraction: float = 1.0) -> None:
+        """Raise :class:`ExtractionFailedError` when every case failed, or more than ``max_fraction`` of them."""
+        n = len(self.features)
+        if n and (self.failed_cases == n or self.failed_cases / n > max_fraction):
+            raise ExtractionFailedError(self.failed_cases, n, max_fraction)
+
+
+class ExtractionFailedError(RadiogenomicsError):
+    """Too many cases of a cohort failed extraction: every case, or more than an allowed fraction."""
+
+    def __init__(self, n_failed: int, n_cases: int, max_fraction: float = 1.0):
+        self.n_failed, self.n_cases, self.max_fraction = n_failed, n_cases, max_fraction
+        what = "every case" if n_failed == n_cases else f"{n_failed} of {n_cases} cases"
+        limit = "" if n_failed == n_cases else f", more than the allowed fraction {max_fraction:g}"
+        super().__init__(f"{what} failed extraction{limit}; failures.csv says why for each case")
+
+    def __reduce__(self) -> tuple[type, tuple[int, int, float]]:  # picklable
+        return type(self), (self.n_failed, self.n_cases, self.max_fraction)
 
 
 @dataclass

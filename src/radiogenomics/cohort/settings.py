@@ -111,13 +111,18 @@ class CohortSettings(_Settings):
         The BAT rule (:class:`~radiogenomics.bat.BatSettings`): thresholds, interpolation of the PET
         onto the CT grid, minimum component size, body restriction.
     bat_exclude_tumour
-        Remove the tumour ROI (with ``bat.tumour_margin_mm``) from the BAT mask.
+        Remove the tumour ROI and ``bat.tumour_margin_mm`` (10 mm) around it from the BAT mask (default): an
+        FDG-avid tumour in fat meets the BAT rule itself (SUV > 1.5, fat HU), so without this the "BAT" of a
+        sarcoma holds tumour voxels. ``false`` applies the seed study's rule literally (SUV and HU only).
     pet_suv_limit
         A PET read from a NIfTI/NRRD file whose maximum exceeds this is rejected as not being in SUV
         (activity concentration in Bq/mL is in the thousands); ``None`` disables the check.
     strict
         Abort the run when the manifest has any problem; by default only the results that depend on a
         bad manifest entry fail (recorded in ``failures.csv``) and the rest of the cohort is extracted.
+    nonuniform
+        A DICOM series whose slices are not evenly spaced (a missing slice): ``error`` (the case fails with
+        the spacings found) or ``resample`` (interpolated linearly onto a uniform grid, with a warning).
     save_masks
         Write the mask each result was computed from, on its working grid, to
         ``OUTDIR/masks/<case_id>/<roi>_<modality>.nii.gz`` (the BAT masks included), so that reports and
@@ -136,10 +141,11 @@ class CohortSettings(_Settings):
     normalise_scale: float = Field(1.0, gt=0)
     normalise_remove_outliers: float | None = Field(None, gt=0)
     bat: BatSettings = Field(default_factory=BatSettings)
-    bat_exclude_tumour: bool = False
+    bat_exclude_tumour: bool = True
     pet_suv_limit: float | None = Field(100.0, gt=0)
     strict: bool = False
     save_masks: bool = True
+    nonuniform: Literal["error", "resample"] = "error"
 
     @field_validator("rois")
     @classmethod
@@ -221,6 +227,8 @@ class CohortSettings(_Settings):
                 out["interpolation"] = self.interpolation
         if modality == "pet" or roi == BAT_ROI:
             out["pet_suv_limit"] = self.pet_suv_limit
+        if self.nonuniform != "error":  # (absent at the default, so that earlier cache entries stay valid)
+            out["nonuniform"] = self.nonuniform
         if roi == BAT_ROI:
             out["bat"] = self.bat.model_dump(mode="json")
             out["bat_exclude_tumour"] = self.bat_exclude_tumour
@@ -229,7 +237,7 @@ class CohortSettings(_Settings):
     def working_grid(self) -> WorkingGrid:
         """How a case's images are put on their working grids (:class:`~radiogenomics.preprocess.case.WorkingGrid`)."""
         return WorkingGrid(self.pet_grid, self.interpolation, self.crop_size, self.normalise, self.normalise_scale,
-                           self.normalise_remove_outliers, self.pet_suv_limit)
+                           self.normalise_remove_outliers, self.pet_suv_limit, self.nonuniform)
 
     def mask_check(self, column: str) -> MaskCheck:
         """The geometry check of mask column ``<roi>_mask[_<modality>]``: the ROI's ``geometryTolerance`` and

@@ -248,11 +248,36 @@ def extract_roi(image: Image, mask: Mask, settings: ExtractionSettings) -> dict[
     families = [f for f in settings.feature_classes if f not in SHAPE_FAMILIES]
     if not families:
         return values
+    texture = [f for f in families if f in TEXTURE_FAMILIES]
     for prefix, data in _filtered(image, roi, bbox, settings):
+        if prefix == "original" and texture:
+            _check_grey_levels(data)
         for family in families:
             for key, val in FAMILIES[family](data, data.settings.enabled_features(family)).items():
                 values[f"{prefix}_{family}_{key}"] = val
     return values
+
+
+#: Texture families, whose matrices need several grey levels to describe anything.
+TEXTURE_FAMILIES = ("glcm", "glrlm", "glszm", "gldm", "ngtdm")
+#: Fewer grey levels than this in the original image's ROI gets a warning (:func:`_check_grey_levels`).
+MIN_GREY_LEVELS = 5
+
+
+def _check_grey_levels(data: RoiData) -> None:
+    """Warn when the ROI discretises to fewer than :data:`MIN_GREY_LEVELS` grey levels: texture features of one or
+    two levels are degenerate (GLCM Contrast 0, entropy 0), typically a SUV image (values 0–20) with a HU-sized
+    ``binWidth`` of 25."""
+    n = int(data.gray_levels.size)
+    if n >= MIN_GREY_LEVELS:
+        return
+    s = data.settings
+    lo, hi = float(data.voxels.min()), float(data.voxels.max())
+    how = f"binCount {s.bin_count}" if s.bin_count is not None else f"binWidth {s.bin_width:g}"
+    advice = (f"use a binWidth near {(hi - lo) / 32:.3g} (about 32 levels) or binCount 32" if hi > lo
+              else "the ROI is flat")
+    logger.warning("the ROI discretises to %d grey level(s) with %s (intensities %.4g to %.4g): texture features "
+                   "are degenerate; %s (for SUV images see docs/errors.md)", n, how, lo, hi, advice)
 
 
 def extract(

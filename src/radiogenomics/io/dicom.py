@@ -65,6 +65,7 @@ __all__ = [
     "list_series",
     "read_dicom_image",
     "read_dicom_series",
+    "referenced_series_uids",
     "select_series",
     "short_uid",
     "tag_name",
@@ -87,6 +88,16 @@ def tag_name(keyword: str) -> str:
     """``"Keyword (gggg,eeee)"`` for a DICOM keyword, as used in error messages."""
     tag = pydicom.datadict.tag_for_keyword(keyword)
     return keyword if tag is None else f"{keyword} ({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def referenced_series_uids(ds: Dataset) -> set[str]:
+    """SeriesInstanceUIDs a DICOM SEG (``ReferencedSeriesSequence``) or RTSTRUCT (``ReferencedFrameOfReferenceSequence``
+    → ``RTReferencedStudySequence`` → ``RTReferencedSeriesSequence``) says it was drawn on (empty when not given)."""
+    uids = {str(r.get("SeriesInstanceUID", "") or "") for r in ds.get("ReferencedSeriesSequence", [])}
+    for fr in ds.get("ReferencedFrameOfReferenceSequence", []):
+        for st in fr.get("RTReferencedStudySequence", []):
+            uids |= {str(se.get("SeriesInstanceUID", "") or "") for se in st.get("RTReferencedSeriesSequence", [])}
+    return uids - {""}
 
 
 def short_uid(uid: str) -> str:
@@ -482,8 +493,9 @@ def read_dicom_series(
             if mode is NonUniform.ERROR:
                 raise InvalidImageError(
                     f"{series.describe()}: non-uniform slice spacing (gaps {gaps.min():.6g} … {gaps.max():.6g} mm, "
-                    f"median {median:.6g} mm; a missing slice?). Pass nonuniform='resample' to interpolate onto a "
-                    "uniform grid")
+                    f"median {median:.6g} mm; a missing slice?). To interpolate onto a uniform grid set nonuniform: "
+                    "resample (cohort settings, or a study's extraction section), --nonuniform resample (cohort "
+                    "extract) or nonuniform='resample' (read_dicom_series)")
             values, m = _resample_uniform(values, d, median)
             targets = d[0] + median * np.arange(m)
             headers = tuple(datasets[int(np.argmin(np.abs(d - t)))] for t in targets)

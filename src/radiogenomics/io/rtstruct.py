@@ -45,7 +45,13 @@ from radiogenomics.errors import (
     UnknownNameError,
 )
 from radiogenomics.image import Image, Mask
-from radiogenomics.io.dicom import DicomVolume, list_series, read_dicom_series, short_uid
+from radiogenomics.io.dicom import (
+    DicomVolume,
+    list_series,
+    read_dicom_series,
+    referenced_series_uids,
+    short_uid,
+)
 
 __all__ = ["RoiInfo", "list_rois", "rasterise_polygons", "read_rtstruct"]
 
@@ -227,6 +233,12 @@ def read_rtstruct(
             if name not in names:
                 raise UnknownNameError(f"ROI in {path.name}", name, names)
             chosen.append(infos[names.index(name)])
+    drawn_on = referenced_series_uids(ds)
+    if isinstance(reference, DicomVolume) and drawn_on and reference.series.uid not in drawn_on:
+        # contours are patient coordinates: valid on any series of the same frame of reference (checked per ROI)
+        logger.info("%s was drawn on series %s and is rasterised on the %s series %s", path.name,
+                    ", ".join(sorted(short_uid(u) for u in drawn_on)), reference.modality,
+                    short_uid(reference.series.uid))
     image, image_for = _reference(reference, ds)
     if image.ndim != 3:
         raise InvalidMaskError("RTSTRUCT masks need a 3D reference image")

@@ -38,7 +38,13 @@ from radiogenomics.errors import (
     LabelNotFoundError,
 )
 from radiogenomics.image import Geometry, Image, Mask, check_geometry
-from radiogenomics.io.dicom import DicomVolume, list_series, read_dicom_series, short_uid
+from radiogenomics.io.dicom import (
+    DicomVolume,
+    list_series,
+    read_dicom_series,
+    referenced_series_uids,
+    short_uid,
+)
 
 __all__ = ["Segment", "read_seg", "segments_to_label_map"]
 
@@ -139,6 +145,17 @@ def _same_grid(image: Image, img: sitk.Image) -> bool:
     return True
 
 
+def _on_lattice(image: Image, img: sitk.Image, tol: float = 1e-3) -> bool:
+    """``img``'s voxel centres are voxel centres of ``image``: same spacing and orientation, and the origin offset a
+    whole number of voxels on every axis (within ``tol`` of a voxel)."""
+    if not np.allclose(img.GetSpacing(), image.spacing, rtol=tol, atol=0) or not np.allclose(
+            img.GetDirection(), image.direction, atol=tol):
+        return False
+    matrix = np.array(image.direction).reshape(3, 3) * np.array(image.spacing)
+    index = np.linalg.solve(matrix, np.subtract(img.GetOrigin(), image.origin))
+    return bool(np.all(np.abs(index - np.round(index)) <= tol))
+
+
 def _reference_image(reference: Image | DicomVolume | str | Path, seg) -> tuple[Image, str | None]:
     if isinstance(reference, DicomVolume):
         return reference.image, reference.frame_of_reference_uid
@@ -186,7 +203,9 @@ def read_seg(
     LabelNotFoundError
         A requested segment number is not in the SEG.
     GeometryMismatchError
-        The SEG and the reference series have different frames of reference.
+        The SEG and the reference series have different frames of reference, or (a
+        :class:`~radiogenomics.io.dicom.DicomVolume` reference) the SEG was drawn on another series whose voxels
+        are not the reference's (its frames would have to be interpolated).
     InvalidMaskError
         The frames cannot be arranged on a 3D grid.
     """
@@ -216,6 +235,17 @@ def read_seg(
             raise GeometryMismatchError(
                 f"{path.name} (FrameOfReferenceUID {short_uid(seg_for)}) and the reference image "
                 f"({short_uid(ref_for)}) are in different frames of reference")
+        if isinstance(reference, DicomVolume):
+            drawn_on = referenced_series_uids(seg)
+            if drawn_on and reference.series.uid not in drawn_on:
+                other = ", ".join(sorted(short_uid(u) for u in drawn_on))
+                if not _on_lattice(target, _volume_to_sitk(np.zeros((1, 1, 1), np.uint8), affine)):
+                    raise GeometryMismatchError(
+                        f"{path.name} was drawn on series {other}, not on the {reference.modality} series "
+                        f"{short_uid(reference.series.uid)} it is applied to, whose voxels it does not share: give it "
+                        "as the mask of the image it was drawn on (e.g. <roi>_mask_pet for a contour on the PET)")
+                logger.info("%s was drawn on series %s; its frames lie on the voxels of the %s series %s", path.name,
+                            other, reference.modality, short_uid(reference.series.uid))
 
     masks: list[np.ndarray] = []
     grid: Image | None = None

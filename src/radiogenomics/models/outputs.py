@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from radiogenomics.models.figures import confusion_figure, loss_figure, roc_figu
 from radiogenomics.models.fusion import build_models
 from radiogenomics.models.persistence import save_model
 from radiogenomics.models.protocol import EvaluationResult, Protocol, evaluate
+from radiogenomics.models.registry import DEFAULT_MODELS
 from radiogenomics.models.sources import CLINICAL, find_sources
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ logger.addHandler(logging.NullHandler())
 
 __all__ = ["DELONG_COLUMNS", "apply_encodings", "delong_table", "prepare_table", "run_models", "write_outputs"]
 
-DELONG_COLUMNS = ("model_a", "source_a", "model_b", "source_b", "repeat", "auc_a", "auc_b", "z", "p")
+DELONG_COLUMNS = ("model_a", "source_a", "model_b", "source_b", "split", "repeat", "auc_a", "auc_b", "z", "p")
 
 
 def _py(v: Any) -> Any:
@@ -119,13 +120,14 @@ def run_models(
     target: str,
     *,
     clinical: Sequence[str] = (),
-    models: Sequence[str] = ("lasso", "rf"),
+    models: Sequence[str] = DEFAULT_MODELS,
     sources: Sequence[str] | None = None,
     protocol: Protocol | None = None,
     selector: str = "univariate",
     k: int = 50,
     seed: int = 0,
     transformer_params: Mapping | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[EvaluationResult, dict]:
     """Prepare the table, build every model × source and evaluate it under ``protocol``.
 
@@ -147,20 +149,30 @@ def run_models(
         wanted.append(CLINICAL)
     est = build_models(found, list(models), wanted, selector=selector, k=k, seed=seed,
                        transformer_params=transformer_params)
-    result = evaluate(table, target, est, protocol)
+    result = evaluate(table, target, est, protocol, progress=progress)
+    ran = result.protocol or protocol
     meta = {"target": target, "clinical": clin, "encodings": encodings, "models": list(models),
-            "sources": wanted, "protocol": {k2: _py(v) for k2, v in dataclasses.asdict(protocol).items()},
+            "sources": wanted, "protocol": {k2: _py(v) for k2, v in dataclasses.asdict(ran).items()},
+            "protocol_requested": protocol.kind, "protocol_reason": result.protocol_reason,
             "selector": selector, "k": k, "seed": seed,
             "transformer_params": dict(transformer_params or {})}
     return result, meta
 
 
-def best_model(result: EvaluationResult) -> tuple[str, str]:
-    """``(model, source)`` with the highest mean CV ROC AUC (ties: first in table order)."""
+def best_model(result: EvaluationResult, reliable_only: bool = False) -> tuple[str, str] | None:
+    """``(model, source)`` with the highest mean CV ROC AUC (ties: first in table order); with ``reliable_only``,
+    among the reliable CV results only (``None`` when there is none)."""
     f = result.folds
     cv = f[(f.split == "cv") & (f.metric == "roc_auc")]
     if cv.empty:
         raise InvalidTargetError("no CV ROC AUC in the result")
+    if reliable_only:
+        s = result.summary()
+        ok = s[(s.split == "cv") & (s.metric == "roc_auc") & s.reliable]
+        keep = set(zip(ok.model, ok.source, strict=True))
+        cv = cv[[(m, src) in keep for m, src in zip(cv.model, cv.source, strict=True)]]
+        if cv.empty:
+            return None
     mean = cv.groupby(["model", "source"], sort=False)["value"].mean()
     return tuple(mean.idxmax())  # type: ignore[return-value]
 
@@ -168,14 +180,16 @@ def best_model(result: EvaluationResult) -> tuple[str, str]:
 def delong_table(result: EvaluationResult) -> pd.DataFrame:
     """DeLong tests of every model × source (``a``) against the best-by-CV-AUC one (``b``).
 
-    One row per other model × source × repeat on that repeat's hold-out predictions (empty for the
-    ``kfold`` protocol, which has no hold-out). Columns :data:`DELONG_COLUMNS`.
+    One row per other model × source × repeat on that repeat's hold-out predictions; without a hold-out
+    (``kfold``, ``nested``) on that repeat's pooled out-of-fold predictions (every case predicted once, by the
+    model of the fold that left it out). Columns :data:`DELONG_COLUMNS` (``split`` says which).
     """
     pred = result.predictions
-    test = pred[pred.split == "test"]
+    split = "test" if (pred.split == "test").any() else "cv"
+    test = pred[pred.split == split]
     if test.empty:
         return pd.DataFrame(columns=list(DELONG_COLUMNS))
-    mb, sb = best_model(result)
+    mb, sb = best_model(result)  # type: ignore[misc]
     rows = []
     for rep, g in test.groupby("repeat", sort=True):
         ref = g[(g.model == mb) & (g.source == sb)].set_index("case_id")
@@ -189,8 +203,8 @@ def delong_table(result: EvaluationResult) -> pd.DataFrame:
                                "than 2 cases of a class", m, s, mb, sb, rep)
                 continue
             r = delong_test(y, h["prob"].to_numpy(), ref["prob"].to_numpy())
-            rows.append({"model_a": m, "source_a": s, "model_b": mb, "source_b": sb, "repeat": int(rep),
-                         "auc_a": r.auc1, "auc_b": r.auc2, "z": r.z, "p": r.p_value})
+            rows.append({"model_a": m, "source_a": s, "model_b": mb, "source_b": sb, "split": split,
+                         "repeat": int(rep), "auc_a": r.auc1, "auc_b": r.auc2, "z": r.z, "p": r.p_value})
     return pd.DataFrame(rows, columns=list(DELONG_COLUMNS))
 
 

@@ -2,10 +2,15 @@ r"""Evaluation protocol: patient-wise stratified hold-out + stratified k-fold CV
 
 For repeat :math:`r = 0..R-1` (seed :math:`s + r`):
 
-1. ``"holdout_cv"`` (default, as the paper): a stratified hold-out of ``test_size`` (9:1) of the
+1. ``"holdout_cv"`` (as the paper): a stratified hold-out of ``test_size`` (9:1) of the
    patients; a stratified ``n_folds``-fold CV inside the training patients; then a refit on all
    training patients and one evaluation on the hold-out.
 2. ``"kfold"``: plain repeated stratified k-fold on all patients (no hold-out).
+0. ``"auto"`` (default): ``holdout_cv`` when the hold-out would hold at least :data:`MIN_PER_CLASS` (10) cases
+   of each class, else ``kfold`` repeated at least :data:`AUTO_REPEATS` (3) times. With fewer than 10 cases of a
+   class an AUC's 95% interval is about ±0.2 or wider (Hanley & McNeil, 1982), so a hold-out of a small cohort
+   (the 9:1 split of 60 patients holds 6) estimates nothing; repeated CV uses every patient for testing once per
+   repeat. :func:`resolve_protocol` makes the choice and says why.
 3. ``"nested"``: repeated stratified k-fold on all patients (outer loop) where every fit is a
    :class:`~sklearn.model_selection.GridSearchCV` (ROC AUC, stratified ``inner_folds``-fold) over
    the model's grid (``param_grids[model name]``, default: the registry's grids), run on the outer
@@ -25,14 +30,17 @@ Summary (:func:`summarise`): ``split="cv"`` is the mean over folds × repeats, w
 95% interval on the logit scale (every metric is a proportion, so the interval stays inside [0, 1]),
 see :func:`cv_interval`;
 ``split="test"`` is the mean over repeats of the hold-out metric with the stratified percentile
-bootstrap CI (averaged over repeats).
+bootstrap CI (averaged over repeats). Every record carries ``n`` (cases per repeat) and ``n_pos``, and is
+``reliable`` or not with the ``reason``: fewer than :data:`MIN_PER_CLASS` cases of a class, or constant
+predictions (the same probability for every case) in at least half of the folds — a model that learned
+nothing, whose AUC of 0.5 says nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,12 +57,17 @@ from radiogenomics.models.registry import search_grids
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["PROTOCOLS", "EvaluationResult", "Protocol", "cv_interval", "evaluate", "summarise"]
+__all__ = ["MIN_PER_CLASS", "PROTOCOLS", "EvaluationResult", "Protocol", "cv_interval", "evaluate", "resolve_protocol",
+           "summarise"]
 
 ModelKey = tuple[str, str]
 
 #: Kinds of protocol (module docstring).
-PROTOCOLS = ("holdout_cv", "kfold", "nested")
+PROTOCOLS = ("auto", "holdout_cv", "kfold", "nested")
+#: Cases of each class an evaluated split needs to be called reliable (and a hold-out for ``auto``).
+MIN_PER_CLASS = 10
+#: Repeats of the k-fold CV that ``auto`` falls back to (at least).
+AUTO_REPEATS = 3
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,7 @@ class Protocol:
         :func:`radiogenomics.models.registry.search_grids`).
     """
 
-    kind: str = "holdout_cv"
+    kind: str = "auto"
     test_size: float = 0.1
     n_folds: int = 5
     repeats: int = 1
@@ -110,12 +123,36 @@ class Protocol:
             raise ModelParameterError(f"threshold must be 'youden' or a number, got {self.threshold!r}")
         if not 0 < self.alpha < 1:
             raise ModelParameterError(f"alpha must be in (0, 1), got {self.alpha}")
-        if self.kind == "holdout_cv" and self.n_boot < 10:
+        if self.kind in ("holdout_cv", "auto") and self.n_boot < 10:
             raise ModelParameterError(f"n_boot must be >= 10 for the hold-out's bootstrap CI, got {self.n_boot}")
+
+    def resolve(self, y: np.ndarray) -> tuple[Protocol, str]:
+        """:func:`resolve_protocol` of this protocol for binary labels ``y``."""
+        return resolve_protocol(self, y)
 
     def as_dict(self) -> dict:
         """The settings as plain JSON data."""
         return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in dataclasses.asdict(self).items()}
+
+
+def resolve_protocol(protocol: Protocol, y: np.ndarray) -> tuple[Protocol, str]:
+    """The protocol to run on labels ``y`` and why: ``auto`` becomes ``holdout_cv`` when the stratified hold-out
+    would hold at least :data:`MIN_PER_CLASS` cases of each class, else ``kfold`` with at least
+    :data:`AUTO_REPEATS` repeats (module docstring); other kinds are returned as they are."""
+    y = np.asarray(y)
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    if protocol.kind != "auto":
+        return protocol, f"{protocol.kind} as asked"
+    held_pos, held_neg = int(np.floor(protocol.test_size * n_pos)), int(np.floor(protocol.test_size * n_neg))
+    if min(held_pos, held_neg) >= MIN_PER_CLASS:
+        return dataclasses.replace(protocol, kind="holdout_cv"), (
+            f"holdout_cv: a {protocol.test_size:.0%} hold-out holds >= {MIN_PER_CLASS} cases of each class "
+            f"({held_pos} positive, {held_neg} negative)")
+    repeats = max(protocol.repeats, AUTO_REPEATS)
+    return dataclasses.replace(protocol, kind="kfold", repeats=repeats), (
+        f"kfold x {repeats}: a {protocol.test_size:.0%} hold-out would hold about {held_pos} positive and {held_neg} "
+        f"negative cases (< {MIN_PER_CLASS} of a class), too few for a test estimate; every patient is tested once "
+        "per repeat instead")
 
 
 @dataclass
@@ -126,9 +163,11 @@ class EvaluationResult:
     columns model, source, repeat, fold, split, metric, value, ci_low, ci_high, n, threshold;
     ``predictions``: case_id, model, source, repeat, fold, split, y_true, prob;
     ``confusion``: model, source, repeat, fold, split, tp, fp, tn, fn;
-    ``fitted``: the estimators refitted on the training rows of the last repeat (holdout_cv only);
+    ``fitted``: the estimators refitted on the training rows of the last repeat (``holdout_cv``), or on every
+    case (``kfold``, ``nested``: the model a user applies; its performance is the CV estimate);
     ``extras``: per-model, per-fold extra records: loss curves (``history`` from ``history_``) and, for
-    the nested protocol, the inner search's ``best_params`` and ``best_inner_auc``.
+    the nested protocol, the inner search's ``best_params`` and ``best_inner_auc``;
+    ``protocol``, ``protocol_reason``: the protocol that ran (``auto`` resolved) and why.
     """
 
     folds: pd.DataFrame
@@ -136,6 +175,8 @@ class EvaluationResult:
     confusion: pd.DataFrame
     fitted: dict[ModelKey, BaseEstimator] = field(default_factory=dict)
     extras: list[dict] = field(default_factory=list)
+    protocol: Protocol | None = None
+    protocol_reason: str = ""
 
     def summary(self) -> pd.DataFrame:
         """See :func:`summarise`."""
@@ -171,6 +212,7 @@ def evaluate(
     protocol: Protocol | None = None,
     *,
     id_column: str = "case_id",
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> EvaluationResult:
     """Evaluate every ``(model, source) → estimator`` of ``models`` under ``protocol``.
 
@@ -181,6 +223,7 @@ def evaluate(
     models : mapping ``(model_name, source_name) → estimator`` accepting the full table.
     protocol : :class:`Protocol` (default: 9:1 hold-out + 5-fold CV, one repeat).
     id_column : patient identifier (row position when absent); must be unique.
+    progress : called as ``progress(done, total, "model / source")`` after each model × source × repeat.
     """
     protocol = protocol or Protocol()
     if target not in study_df.columns:
@@ -193,6 +236,8 @@ def evaluate(
     ids = df[id_column].astype(str).to_numpy() if id_column in df.columns else np.arange(len(df)).astype(str)
     if len(set(ids)) != len(ids):
         raise InvalidTargetError(f"{id_column} is not unique: the protocol splits patients, one row each")
+    protocol, reason = resolve_protocol(protocol, y)
+    logger.info("protocol: %s", reason)
     n_min = int(min(y.sum(), y.size - y.sum()))
     if n_min < protocol.n_folds + 1:
         raise InvalidTargetError(f"the minority class has {n_min} cases; need > n_folds={protocol.n_folds}")
@@ -210,6 +255,7 @@ def evaluate(
             lo, hi = ci[k] if ci else (np.nan, np.nan)
             rows.append({"model": key[0], "source": key[1], "repeat": rep, "fold": fold, "split": split,
                          "metric": k, "value": m[k], "ci_low": lo, "ci_high": hi, "n": int(idx.size),
+                         "n_pos": int(y[idx].sum()), "constant": bool(np.ptp(p) == 0) if p.size else True,
                          "threshold": thr})
         conf.append({"model": key[0], "source": key[1], "repeat": rep, "fold": fold, "split": split,
                      **confusion(y[idx], p, thr)})
@@ -227,6 +273,7 @@ def evaluate(
             extras.append({"model": key[0], "source": key[1], "repeat": rep, "fold": fold, "history": hist})
 
     all_idx = np.arange(y.size)
+    done, total = 0, protocol.repeats * len(models)
     for rep in range(protocol.repeats):
         seed = protocol.seed + rep
         if protocol.kind == "holdout_cv":
@@ -255,8 +302,13 @@ def evaluate(
                 record(key, rep, -1, "test", test, p_te, thr, ci)
                 keep_history(key, model, rep, -1)
                 fitted[key] = model
+            elif rep == protocol.repeats - 1:  # no hold-out: the model to keep is fitted on every case
+                fitted[key] = _searcher(protocol, key[0], clone(est), seed).fit(df, y)
+            done += 1
+            if progress is not None:
+                progress(done, total, f"{key[0]} / {key[1]}")
     return EvaluationResult(pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.DataFrame(conf),
-                            fitted, extras)
+                            fitted, extras, protocol, reason)
 
 
 def cv_interval(values: np.ndarray, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -285,10 +337,24 @@ def cv_interval(values: np.ndarray, z: float = 1.959963984540054) -> tuple[float
     return float(1.0 / (1.0 + np.exp(-(eta - half)))), float(1.0 / (1.0 + np.exp(-(eta + half))))
 
 
+def reliability(n: int, n_pos: int, constant_folds: int, folds: int) -> tuple[bool, str]:
+    """Whether a split's metrics mean something, and why not: at least :data:`MIN_PER_CLASS` cases of each class,
+    and predictions that vary in more than half of the ``folds`` (``constant_folds`` gave one probability to
+    every case)."""
+    reasons = []
+    if min(n_pos, n - n_pos) < MIN_PER_CLASS:
+        reasons.append(f"fewer than {MIN_PER_CLASS} cases of a class ({n_pos} positive, {n - n_pos} negative)")
+    if folds and 2 * constant_folds >= folds:
+        reasons.append(f"constant predictions in {constant_folds} of {folds} fold(s): the model learned nothing")
+    return not reasons, "; ".join(reasons)
+
+
 def summarise(folds: pd.DataFrame) -> pd.DataFrame:
     """Collapse the per-fold table into the ``metrics.json`` records.
 
-    Columns: model, source, split ("cv" | "test"), metric, value, ci_low, ci_high, n.
+    Columns: model, source, split ("cv" | "test"), metric, value, ci_low, ci_high, n, n_pos, reliable, reason.
+    ``n`` and ``n_pos`` count the cases evaluated per repeat (the CV folds together, or the hold-out);
+    ``reliable`` and ``reason`` are :func:`reliability` of the split.
     """
     out = []
     for (model, source, split, metric), g in folds.groupby(["model", "source", "split", "metric"], sort=False):
@@ -299,7 +365,12 @@ def summarise(folds: pd.DataFrame) -> pd.DataFrame:
             lo, hi = cv_interval(v_ok)
         else:
             lo, hi = float(g["ci_low"].mean()), float(g["ci_high"].mean())
+        repeats = max(int(g["repeat"].nunique()), 1)
+        n, n_pos = int(g["n"].sum()) // repeats, int(g["n_pos"].sum()) // repeats
+        constant = int(g["constant"].sum()) if "constant" in g else 0
+        reliable, reason = reliability(n, n_pos, constant, len(g))
         out.append({"model": model, "source": source, "split": split, "metric": metric, "value": mean,
-                    "ci_low": float(lo), "ci_high": float(hi), "n": int(g["n"].sum() if split == "cv"
-                                                                       else g["n"].iloc[0])})
-    return pd.DataFrame(out)
+                    "ci_low": float(lo), "ci_high": float(hi), "n": n, "n_pos": n_pos, "reliable": reliable,
+                    "reason": reason})
+    return pd.DataFrame(out, columns=["model", "source", "split", "metric", "value", "ci_low", "ci_high", "n",
+                                      "n_pos", "reliable", "reason"])

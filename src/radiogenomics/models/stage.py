@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from radiogenomics.models.sources import ID_COLUMNS
 from radiogenomics.models.transformer import FeatureTokenTransformer
 from radiogenomics.provenance import provenance_record, write_json
 from radiogenomics.settings import Names, _Settings
-from radiogenomics.table import feature_columns, stage_input
+from radiogenomics.table import drop_unusable, dropped_record, feature_columns, stage_input
 
 __all__ = ["ModelOptions", "ModelOutputs", "ModelSettings", "ProtocolOptions", "check_transformer_params",
            "model_names", "model_table", "run"]
@@ -68,6 +69,8 @@ class ProtocolOptions(_Settings):
     Attributes
     ----------
     protocol
+        ``auto`` (default: ``holdout_cv`` when the hold-out would hold at least 10 cases of each class, else
+        ``kfold`` repeated at least 3 times, :func:`~radiogenomics.models.protocol.resolve_protocol`),
         ``holdout_cv`` (stratified hold-out + k-fold CV inside training), ``kfold`` or ``nested``.
     folds, repeats
         CV folds and repeats of the whole protocol.
@@ -79,7 +82,7 @@ class ProtocolOptions(_Settings):
 
     settings_name: ClassVar[str] = "protocol settings"
 
-    protocol: str = "holdout_cv"
+    protocol: str = "auto"
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
     test_size: float = 0.1
@@ -167,6 +170,7 @@ class ModelOutputs:
     meta: dict[str, Any]
     paths: dict[str, Path]
     n_cases: int
+    excluded: pd.DataFrame
 
 
 def model_table(df: pd.DataFrame, settings: ModelSettings) -> pd.DataFrame:
@@ -189,7 +193,9 @@ def model_table(df: pd.DataFrame, settings: ModelSettings) -> pd.DataFrame:
     return df[list(dict.fromkeys(keep))]
 
 
-def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str | Path) -> ModelOutputs:
+def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str | Path, *,
+        exclude: Mapping[str, str] | None = None,
+        progress: Callable[[int, int, str], None] | None = None) -> ModelOutputs:
     """Evaluate every model × source of ``settings`` on ``table``; write the files to ``outdir``.
 
     Parameters
@@ -201,21 +207,30 @@ def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str |
     outdir
         Output folder: ``metrics.json``, ``folds.parquet``, ``delong.json``, ``meta.json``, per model × source
         folders (:func:`~radiogenomics.models.outputs.write_outputs`) and ``provenance.json``.
+    exclude
+        ``{case_id: reason}`` of cases to leave out (e.g. their extraction failed); rows whose every feature is
+        missing and rows without a target are left out too (:func:`radiogenomics.table.drop_unusable`); ``meta.json``
+        and ``provenance.json`` say which (row numbers) and why.
+    progress
+        ``progress(done, total, "model / source")`` after each model × source × repeat.
     """
     started, t0 = datetime.now(UTC), time.perf_counter()
     df, table_input = stage_input(table)
     data = model_table(df, settings)
+    features = [c for c in data.columns if c not in ("case_id", settings.target, *settings.clinical)]
+    data, dropped = drop_unusable(data, features, target=settings.target, exclude=exclude)
     result, meta = run_models(data, settings.target, clinical=settings.clinical, models=settings.models,
                               sources=settings.sources, protocol=settings.make_protocol(settings.seed),
                               selector=settings.selector, k=settings.k, seed=settings.seed,
-                              transformer_params=settings.transformer or None)
+                              transformer_params=settings.transformer or None, progress=progress)
     meta["drop"] = list(settings.drop)
+    meta["excluded"] = dropped_record(dropped)
     out = Path(outdir)
     paths = write_outputs(result, out, meta)
     n_cases = int(data[settings.target].notna().sum())
     record = provenance_record(
         "models", settings=settings, seed=settings.seed, started=started, seconds=time.perf_counter() - t0,
         inputs=table_input,
-        n_cases=n_cases, n_features=data.shape[1] - 1 - len(settings.clinical) - int("case_id" in data.columns))
+        n_cases=n_cases, n_features=len(features), excluded=meta["excluded"])
     paths["provenance"] = write_json(out / "provenance.json", record)
-    return ModelOutputs(result, meta, paths, n_cases)
+    return ModelOutputs(result, meta, paths, n_cases, dropped)

@@ -78,6 +78,9 @@ class WorkingGrid:
         Whole-image normalisation of each working image (PyRadiomics' ``normalize``), after cropping.
     pet_suv_limit
         A PET file whose maximum exceeds this is refused as not being in SUV; ``None`` disables the check.
+    nonuniform
+        A DICOM series with uneven slice spacing: ``error`` or ``resample``
+        (:func:`radiogenomics.io.dicom.read_dicom_series`).
     """
 
     pet_grid: Literal["ct", "native"] = "ct"
@@ -87,6 +90,7 @@ class WorkingGrid:
     normalise_scale: float = 1.0
     normalise_remove_outliers: float | None = None
     pet_suv_limit: float | None = 100.0
+    nonuniform: str = "error"
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ class CaseLoader:
         self.grid = grid or WorkingGrid()
         self.mask_check = mask_check or (lambda _column: MaskCheck())
         self._memo: dict[tuple[str, ...], Any] = {}
+        self._dicom: dict[str, Any] = {}  # modality → DicomVolume of an image read from DICOM (its UIDs)
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, row: int, grid: WorkingGrid | None = None,
@@ -273,17 +278,20 @@ class CaseLoader:
                     "PET already in SUV, or raise pet_suv_limit"))
         return image
 
-    @staticmethod
-    def _read_dicom(path: Path, modality: str) -> Image:
+    def _read_dicom(self, path: Path, modality: str) -> Image:
+        """A DICOM series folder; a PET is converted to SUV (step ``suv``). The series is kept for its UIDs."""
         # DICOM readers load on first use: pydicom and highdicom take about a second to import
         from radiogenomics.io.dicom import read_dicom_series  # lazy: imports pydicom
 
         if modality == "pet":
             from radiogenomics.io.suv import pet_to_suv  # lazy: imports pydicom
 
-            volume = read_dicom_series(path, modality="PT")
+            volume = read_dicom_series(path, modality="PT", nonuniform=self.grid.nonuniform)
+            self._dicom[modality] = volume
             return _stepped("suv", lambda: pet_to_suv(volume))
-        return read_dicom_series(path, modality=dicom_modality(modality)).image
+        volume = read_dicom_series(path, modality=dicom_modality(modality), nonuniform=self.grid.nonuniform)
+        self._dicom[modality] = volume
+        return volume.image
 
     # -------------------------------------------------------------------------------------- masks
     def native_mask(self, column: str, grid: str, check: bool = True) -> Mask:
@@ -315,7 +323,9 @@ class CaseLoader:
 
         kind = str(pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Modality"])
                    .get("Modality", "")).upper()
-        reference = self.native(grid)
+        # an image read from DICOM carries its series and frame-of-reference UIDs: the SEG or RTSTRUCT must have
+        # been drawn on that series, in that frame of reference (io.seg / io.rtstruct check them)
+        reference = self._dicom.get(grid, self.native(grid))
         if kind == "SEG":
             from radiogenomics.io.seg import read_seg  # lazy: imports pydicom
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,7 +184,11 @@ def _ci_text(v: Any, lo: Any, hi: Any) -> str:
 
 
 def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Metrics, DeLong tests and figures of the model runs in ``root/<target>/`` (``models`` or ``cnn`` stage)."""
+    """Metrics, DeLong tests and figures of the model runs in ``root/<target>/`` (``models`` or ``cnn`` stage).
+
+    Every metric is shown with its ``n`` and positives; a result marked unreliable (too few cases of a class,
+    constant predictions) says why, and no unreliable result is named best.
+    """
     result = []
     for t in targets:
         folder = root / t
@@ -191,24 +196,36 @@ def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
         if not records:
             continue
         m = pd.DataFrame(records)
+        if "n_pos" not in m:  # records of an older run
+            m = m.assign(n_pos=None, reliable=True, reason="")
         rows, summary = [], []
         for (model, source), g in m.groupby(["model", "source"], sort=False):
             brief: dict[str, Any] = {"model": model, "source": source}
             for split, gs in g.groupby("split", sort=False):
-                row: dict[str, Any] = {"model": model, "source": source, "split": split, "n": int(gs["n"].iloc[0])}
+                first = gs.iloc[0]
+                row: dict[str, Any] = {"model": model, "source": source, "split": split, "n": int(first["n"]),
+                                       "positives": _fmt(first["n_pos"])}
                 for metric in _METRIC_ORDER:
                     r = gs[gs["metric"] == metric]
                     if not r.empty:
                         row[metric] = _ci_text(*(r.iloc[0][k] for k in ("value", "ci_low", "ci_high")))
+                row["note"] = "" if bool(first["reliable"]) else f"unreliable: {first['reason']}"
                 rows.append(row)
                 brief[f"{split} ROC AUC [95% CI]"] = row.get("roc_auc", "–")
+                brief[f"{split} n (positives)"] = f"{row['n']} ({row['positives']})"
                 if split == "cv":
                     for metric in ("accuracy", "sensitivity", "specificity", "f1"):
                         r = gs[gs["metric"] == metric]
                         brief[f"cv {metric}"] = _fmt(r.iloc[0]["value"]) if not r.empty else "–"
+                if not bool(first["reliable"]):
+                    brief["note"] = f"{split} unreliable: {first['reason']}"
             summary.append(brief)
-        auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv")].sort_values("value", ascending=False)
-        best = auc.iloc[0] if len(auc) else None
+        auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv")]
+        trusted = auc[auc["reliable"].astype(bool)].sort_values("value", ascending=False)
+        best = trusted.iloc[0] if len(trusted) else None
+        why_not = None
+        if best is None and len(auc):
+            why_not = "; ".join(sorted({str(r) for r in auc["reason"] if r}))
         best_dir = f"{best['model']}__{best['source']}" if best is not None else ""
         runs = []
         for d in sorted(p for p in folder.iterdir() if p.is_dir() and "__" in p.name):
@@ -220,11 +237,22 @@ def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
             ) if f]
             runs.append({"model": model, "source": source, "figures": figs, "open": d.name == best_dir})
         delong = _read_json(folder / "delong.json")
+        meta = _read_json(folder / "meta.json") or {}
+        excluded = meta.get("excluded") or {}
+        left_out = None
+        if excluded.get("n"):
+            reasons = "; ".join(f"{k} ({v})" for k, v in excluded.get("reasons", {}).items())
+            left_out = (f"{excluded['n']} case(s) left out of the models: {reasons}; table rows "
+                        f"{', '.join(str(r) for r in excluded.get('rows', []))}")
         result.append({
-            "target": t, "summary": _table(pd.DataFrame(summary).fillna("–")),
+            "target": t, "summary": _table(pd.DataFrame(summary).fillna("")),
             "table": _table(pd.DataFrame(rows).fillna("–")),
             "best": None if best is None else {"model": best["model"], "source": best["source"],
-                                               "text": _ci_text(best["value"], best["ci_low"], best["ci_high"])},
+                                               "text": _ci_text(best["value"], best["ci_low"], best["ci_high"]),
+                                               "n": int(best["n"]), "n_pos": _fmt(best["n_pos"])},
+            "no_best": why_not,
+            "protocol": meta.get("protocol_reason", ""),
+            "left_out": left_out,
             "runs": sorted(runs, key=lambda r: not r["open"]),
             "delong": _table(pd.DataFrame(delong)) if delong else None,
         })
@@ -264,8 +292,21 @@ def _failures(out: Path, show_ids: bool, features: pd.DataFrame | None) -> dict[
         return {"n": 0, "table": None}
     if not show_ids:
         order = {cid: i + 1 for i, cid in enumerate(features["case_id"].astype(str))} if features is not None else {}
-        f["case_id"] = [f"case #{order.get(c, '?')}" for c in f["case_id"].astype(str)]
+        ids = f["case_id"].astype(str)
+        if "message" in f:  # file paths and ids in messages identify patients as much as the id column
+            f["message"] = [_redact(str(m), c) for m, c in zip(f["message"], ids, strict=True)]
+        f["case_id"] = [f"case #{order.get(c, '?')}" for c in ids]
     return {"n": len(f), "table": _table(f)}
+
+
+#: A file path in a message: an optional drive, then at least one folder separator.
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/]?(?:[^\s\\/:'\"]+[\\/])+[^\s\\/:'\",;)]*")
+
+
+def _redact(message: str, case_id: str) -> str:
+    """``message`` without file paths (``<file>``) and without the case id (``<case>``), for reports that hide ids."""
+    message = _PATH.sub("<file>", message)
+    return message.replace(case_id, "<case>") if case_id else message
 
 
 def _provenance(out: Path, s: ReportSettings, stages: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

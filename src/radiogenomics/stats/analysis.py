@@ -52,6 +52,7 @@ class StatsOutputs:
     figures : figure name → PNG path.
     written : every file written.
     warnings : analyses left out, with the reason.
+    excluded : cases the stage left out (:func:`radiogenomics.table.drop_unusable`), when run as a stage.
     """
 
     results: pd.DataFrame
@@ -61,6 +62,7 @@ class StatsOutputs:
     figures: dict[str, Path] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    excluded: pd.DataFrame | None = None
 
 
 def _write(df: pd.DataFrame, stem: Path) -> list[Path]:
@@ -99,7 +101,8 @@ def run_stats(
     fc_threshold, fdr, labels : volcano thresholds (|log2FC|, Benjamini–Hochberg) and labels per panel.
     table1_by : grouping column of Table 1 (default ``by``, else ``group``).
     table1_vars : Table 1 variables (default: every non-feature column).
-    heatmap_top : correlation heatmap of the N most significant features (0: none).
+    heatmap_top : correlation heatmap of at most N features significant at ``fdr`` (0: none; not drawn with fewer
+        than two), the most significant first; its size grows with the number of features.
 
     Raises
     ------
@@ -152,13 +155,20 @@ def run_stats(
         warnings.append(f"association of {group!r} with {by!r} not written: {exc}")
 
     if heatmap_top > 0:
-        tested = whole[whole["status"] == "tested"].sort_values("p")
+        # the features significant at the FDR level, most significant first: a heatmap of non-significant
+        # features says nothing, and more than a few dozen names cannot be read
+        tested = whole[(whole["status"] == "tested") & (whole["p_fdr"] < fdr)].sort_values("p")
         top = list(dict.fromkeys(tested["feature"].astype(str)))[:heatmap_top]
         if len(top) >= 2:
-            fig = correlation_heatmap(df, top, "spearman", title=f"top {len(top)} features (Spearman)")
+            side = float(np.clip(3.0 + 0.17 * len(top), 5.0, 12.0))
+            fig = correlation_heatmap(df, top, "spearman", size=(side + 1.0, side), max_labels=40,
+                                      title=f"{len(top)} most significant features (FDR < {fdr:g}), Spearman r")
             paths = save_figure(fig, fig_dir / "correlation_heatmap")
             written += paths
             figures["correlation_heatmap"] = paths[0]
+        else:
+            warnings.append(f"correlation heatmap not drawn: {len(top)} feature(s) significant at FDR < {fdr:g} "
+                            "(it needs two)")
     for w in warnings:
         logger.warning(w)
     return StatsOutputs(res, t1, assoc, names, figures, written, warnings)

@@ -299,6 +299,10 @@ def compare_groups(
         ``sd_<g>``                group standard deviation (ddof = 1)
         ``median_<g>``            group median
         ``log2fc``                log2 fold change of the 2nd level over the 1st (NaN for 3+ groups)
+        ``smd``                   standardised mean difference (Cohen's d, pooled SD) of the 2nd level minus
+                                  the 1st (NaN for 3+ groups): the effect on the volcano's x axis for a
+                                  feature that is not strictly positive
+        ``positive``              every compared value of the feature is > 0 (a ratio of means is meaningful)
         ``effect_size``           Cohen's d (t, welch), rank-biserial r (mannwhitney), η² (anova),
                                   η²_H (kruskal); positive = higher in the 2nd level for two-group effects
         ``effect_type``           ``cohen_d``, ``rank_biserial``, ``eta2`` or ``eta2_h``
@@ -454,8 +458,11 @@ def compare_groups(
         minimum = lo if fold_change is FoldChange.MINMAX else None
         log2fc = log2_fold_change(means[0], means[1], minimum)
         log2fc[~tested] = np.nan
+        smd = cohens_d(means[0], means[1], variances[0], variances[1], counts[0], counts[1])
+        smd[~tested] = np.nan
     else:
         log2fc = np.full(p_feat, np.nan)
+        smd = np.full(p_feat, np.nan)
     p_fdr = fdr_bh(pval)
     p_bonf = bonferroni(pval)
 
@@ -478,6 +485,8 @@ def compare_groups(
     effect_type = np.array([EFFECT_TYPE.get(c) for c in chosen], dtype=object)
     data.update({
         "log2fc": log2fc,
+        "smd": smd,
+        "positive": lo > 0,
         "effect_size": effect,
         "effect_type": pd.array(effect_type, dtype="string"),
         "statistic": statistic,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,7 +25,7 @@ from radiogenomics.settings import Names, _Settings
 from radiogenomics.stats.analysis import StatsOutputs, run_stats
 from radiogenomics.stats.errors import StatsError
 from radiogenomics.stats.groups import GroupTest
-from radiogenomics.table import feature_columns, stage_input
+from radiogenomics.table import drop_unusable, dropped_record, feature_columns, stage_input
 
 __all__ = ["StatsOptions", "StatsSettings", "run", "summary"]
 
@@ -47,7 +48,7 @@ class StatsOptions(_Settings):
         Grouping column of Table 1 (default: ``by``, else the group) and its variables (default: every
         non-feature column).
     heatmap_top
-        Correlation heatmap of the N most significant features (0: none).
+        Correlation heatmap of at most N features significant at ``fdr`` (0: none; not drawn with fewer than two).
     features
         Regular expression selecting the feature columns (default: :func:`radiogenomics.table.feature_columns`).
     """
@@ -61,7 +62,7 @@ class StatsOptions(_Settings):
     labels: int = Field(5, ge=0)
     table1_by: str | None = None
     table1_vars: Names | None = None
-    heatmap_top: int = Field(50, ge=0)
+    heatmap_top: int = Field(30, ge=0)
     features: str | None = Field(None, description="regular expression selecting the feature columns")
 
     @field_validator("test")
@@ -101,7 +102,8 @@ def _levels(df: pd.DataFrame, group: str, reference: str | None) -> list[Any] | 
     return [ref[0], *sorted((v for v in values if v != ref[0]), key=str)]
 
 
-def run(settings: StatsSettings, table: pd.DataFrame | str | Path, outdir: str | Path) -> StatsOutputs:
+def run(settings: StatsSettings, table: pd.DataFrame | str | Path, outdir: str | Path, *,
+        exclude: Mapping[str, str] | None = None) -> StatsOutputs:
     """Run the group analysis of ``settings.group`` on ``table`` and write everything to ``outdir``.
 
     Parameters
@@ -112,7 +114,10 @@ def run(settings: StatsSettings, table: pd.DataFrame | str | Path, outdir: str |
         Cohort table (one row per case) or the path of one (:func:`radiogenomics.table.read_feature_table`).
     outdir
         Output folder (created): the files of :func:`~radiogenomics.stats.analysis.run_stats`,
-        ``warnings.json`` (analyses left out, with the reason) and ``provenance.json``.
+        ``warnings.json`` (analyses left out, with the reason) and ``provenance.json`` (with the cases left out).
+    exclude
+        ``{case_id: reason}`` of cases to leave out (e.g. their extraction failed); rows whose every feature is
+        missing and rows without a group are left out too (:func:`radiogenomics.table.drop_unusable`).
 
     Raises
     ------
@@ -130,6 +135,7 @@ def run(settings: StatsSettings, table: pd.DataFrame | str | Path, outdir: str |
     if not names:
         raise StatsError("no numeric feature column found" + (f" matching {settings.features!r}"
                                                                 if settings.features else ""))
+    df, dropped = drop_unusable(df, names, target=settings.group, exclude=exclude)
     out = Path(outdir)
     result = run_stats(df, settings.group, out, by=settings.by, features=names, test=settings.test,
                        levels=_levels(df, settings.group, settings.reference), fc_threshold=settings.fc_threshold,
@@ -138,8 +144,10 @@ def run(settings: StatsSettings, table: pd.DataFrame | str | Path, outdir: str |
     record = provenance_record(
         "stats", settings=settings, seed=None, started=started, seconds=time.perf_counter() - t0,
         inputs=table_input,
-        n_features=len(names), skipped_subsets=result.results.attrs.get("skipped", {}), warnings=result.warnings,
+        n_cases=len(df), excluded=dropped_record(dropped), n_features=len(names),
+        skipped_subsets=result.results.attrs.get("skipped", {}), warnings=result.warnings,
         outputs=sorted(str(p.relative_to(out)) for p in result.written))
+    result.excluded = dropped
     result.written.append(write_json(out / "warnings.json", result.warnings))
     result.written.append(write_json(out / "provenance.json", record))
     return result

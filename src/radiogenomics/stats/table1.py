@@ -5,8 +5,9 @@ Continuous variables are summarised as ``mean ± SD`` when every group passes Sh
 ``median [Q1, Q3]`` (quartiles by linear interpolation, ``numpy.percentile``'s default). Their p-value
 comes from :func:`~radiogenomics.stats.compare_groups` with the matching test: Welch's t / one-way
 ANOVA for normal variables, Mann–Whitney U / Kruskal–Wallis otherwise (the ``"auto"`` rule).
-Categorical variables are summarised as ``n (%)`` per level (percent of the group's non-missing
-values) and tested with :func:`~radiogenomics.stats.categorical_association` (chi-square, or Fisher's
+Categorical variables — non-numeric, boolean, binary (e.g. 0/1) and integer codes with at most
+:data:`MAX_CODED_LEVELS` levels (grade, stage) — are summarised as ``n (%)`` per level (percent of the group's
+non-missing values) and tested with :func:`~radiogenomics.stats.categorical_association` (chi-square, or Fisher's
 exact test for a 2 × 2 table with an expected count below 5). Missing values are complete-case per
 variable and counted in a ``missing`` row.
 """
@@ -45,8 +46,18 @@ TEST_LABELS = {
 }
 
 
+#: An integer-coded numeric variable with at most this many levels is categorical (grade, stage, 0/1 flags).
+MAX_CODED_LEVELS = 5
+
+
 def _is_categorical(s: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+    """Non-numeric and boolean variables; binary variables (two values, e.g. 0/1); integer-coded variables with
+    at most :data:`MAX_CODED_LEVELS` levels (grade 1–3, FIGO stage 1–4). Other numeric variables are continuous."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return True
+    values = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=np.float64)
+    levels = np.unique(values)
+    return levels.size <= 2 or (levels.size <= MAX_CODED_LEVELS and bool(np.all(levels == np.round(levels))))
 
 
 def _sorted_levels(s: pd.Series) -> list[Any]:
@@ -90,8 +101,8 @@ def table1(
     variables : str or list of str
         Columns to describe, in this order.
     categorical : list of str, optional
-        Variables to treat as categorical. Default: non-numeric and boolean columns are categorical,
-        numeric columns continuous.
+        Variables to treat as categorical. Default: non-numeric, boolean, binary and integer-coded variables
+        with at most :data:`MAX_CODED_LEVELS` levels are categorical, other numeric columns continuous.
     nonnormal : list of str, optional
         Continuous variables to summarise as median [IQR] and test with rank tests; all other
         continuous variables are then treated as normal. Default (``None``): decided per variable by

@@ -1,8 +1,11 @@
 r"""Volcano plots of :func:`~radiogenomics.stats.compare_groups` results: one panel or a faceted grid.
 
-A point per tested feature at :math:`(\mathrm{log_2FC}, -\log_{10} p)`. A feature is *up* when
-``p_fdr < fdr_threshold`` and ``log2fc >= fc_threshold``, *down* when ``p_fdr < fdr_threshold`` and
-``log2fc <= -fc_threshold``, otherwise *ns*; they are drawn red, blue and grey. Dashed lines mark
+A point per tested feature at :math:`(\mathrm{log_2FC}, -\log_{10} p)`. A ratio of means only means something
+for strictly positive features: a panel holding any feature that is not (HU of a CT, a wavelet band, a LoG
+response; column ``positive`` of :func:`~radiogenomics.stats.compare_groups`) uses the standardised mean
+difference (Cohen's d, column ``smd``) as its x axis instead, and says so on the axis. A feature is *up* when
+``p_fdr < fdr_threshold`` and the x value is ``>= fc_threshold``, *down* when ``p_fdr < fdr_threshold`` and it is
+``<= -fc_threshold``, otherwise *ns*; they are drawn red, blue and grey. Dashed lines mark
 :math:`\pm` ``fc_threshold`` and the FDR boundary (on the p axis: the largest raw p among the
 FDR-significant features, i.e. the Benjamini–Hochberg cut-off). The ``n_labels`` most significant
 up/down features are labelled; labels are placed greedily around their point (growing radius, 16
@@ -53,10 +56,19 @@ COLORS = {"up": "#d62728", "down": "#1f77b4", "ns": "#b4b4b4"}
 _P_FLOOR = 1e-300
 
 
-def volcano_classes(results: pd.DataFrame, fc_threshold: float = 0.25, fdr_threshold: float = 0.05) -> pd.Series:
-    """``"up"``, ``"down"`` or ``"ns"`` per row of ``results`` (rule in the module docstring)."""
-    check_columns(results, ["log2fc", "p_fdr"], "results column")
-    fc = results["log2fc"].to_numpy(dtype=np.float64, na_value=np.nan)
+def effect_axis(results: pd.DataFrame) -> tuple[str, str]:
+    """The x column of a volcano of ``results`` and its axis label: ``log2fc`` when every feature is strictly
+    positive (or ``positive``/``smd`` are unknown), else ``smd`` (module docstring)."""
+    if {"positive", "smd"} <= set(results.columns) and len(results) and not bool(results["positive"].all()):
+        return "smd", "standardised mean difference (Cohen's d)"
+    return "log2fc", "log$_2$ fold change"
+
+
+def volcano_classes(results: pd.DataFrame, fc_threshold: float = 0.25, fdr_threshold: float = 0.05,
+                    x: str = "log2fc") -> pd.Series:
+    """``"up"``, ``"down"`` or ``"ns"`` per row of ``results`` (rule in the module docstring) on column ``x``."""
+    check_columns(results, [x, "p_fdr"], "results column")
+    fc = results[x].to_numpy(dtype=np.float64, na_value=np.nan)
     q = results["p_fdr"].to_numpy(dtype=np.float64, na_value=np.nan)
     sig = np.nan_to_num(q, nan=1.0) < fdr_threshold
     cls = np.where(sig & (fc >= fc_threshold), "up", np.where(sig & (fc <= -fc_threshold), "down", "ns"))
@@ -129,15 +141,16 @@ def _place_labels(
 
 
 # ------------------------------------------------------------------------------------------ drawing
-def _prepare(results: pd.DataFrame, y: str) -> pd.DataFrame:
+def _prepare(results: pd.DataFrame, y: str) -> tuple[pd.DataFrame, str, str]:
     check_columns(results, ["log2fc", "p", "p_fdr"], "results column")
     if y not in ("p", "p_fdr"):
         raise StatsError(f"y must be 'p' or 'p_fdr', got {y!r}")
     data = results.copy()
     if "status" in data.columns:
         data = data[data["status"] == "tested"]
-    data = data[data["log2fc"].notna() & data[y].notna()]
-    return data
+    x, label = effect_axis(data)
+    data = data[data[x].notna() & data[y].notna()]
+    return data, x, label
 
 
 def _draw_panel(
@@ -154,22 +167,22 @@ def _draw_panel(
     title: str | None,
 ) -> dict[str, Any]:
     """Draw one volcano into ``ax`` (labels are placed later); returns what label placement needs."""
-    data = _prepare(results, y)
+    data, x, xlabel = _prepare(results, y)
     if title:
         ax.set_title(title, fontsize=fontsize + 1.5, loc="left")
-    ax.set_xlabel("log$_2$ fold change", fontsize=fontsize + 0.5)
+    ax.set_xlabel(xlabel, fontsize=fontsize + 0.5)
     ax.set_ylabel(f"$-\\log_{{10}}$ {'p' if y == 'p' else 'FDR'}", fontsize=fontsize + 0.5)
     ax.tick_params(labelsize=fontsize)
     if data.empty:
         ax.text(0.5, 0.5, "no tested feature", transform=ax.transAxes, ha="center", va="center", fontsize=fontsize)
         return {"xs": np.zeros(0), "ys": np.zeros(0), "texts": [], "occupied_artists": []}
-    fc = data["log2fc"].to_numpy(dtype=np.float64)
+    fc = data[x].to_numpy(dtype=np.float64)
     finite = np.isfinite(fc)
     span = float(np.max(np.abs(fc[finite]))) if finite.any() else 1.0
     span = max(span, fc_threshold * 1.5, 1e-3)
     fc = np.clip(fc, -span * 1.04, span * 1.04)  # ±inf (a group all at the minimum) drawn at the edge
     yv = -np.log10(np.clip(data[y].to_numpy(dtype=np.float64), _P_FLOOR, 1.0))
-    cls = volcano_classes(data, fc_threshold, fdr_threshold).to_numpy()
+    cls = volcano_classes(data, fc_threshold, fdr_threshold, x).to_numpy()
     for name, zorder in (("ns", 1), ("down", 2), ("up", 2)):
         sel = cls == name
         ax.scatter(fc[sel], yv[sel], s=point_size, c=COLORS[name], linewidths=0, zorder=zorder,

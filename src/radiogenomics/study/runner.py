@@ -185,12 +185,21 @@ class _Stages:
     def extract(self) -> list[Path]:
         cohort_dir = self.out / "cohort"
         manifest = self.resolved_manifest("extract")
-        cohort.run(self.s.extraction, manifest, cohort_dir, workers=self.s.workers,
-                   progress=lambda done, total, _case: self.emit("extract", "step", done=done, total=total))
+        result = cohort.run(self.s.extraction, manifest, cohort_dir, workers=self.s.workers,
+                            progress=lambda done, total, _case: self.emit("extract", "step", done=done, total=total))
         names = (layout.FEATURES, layout.FEATURES_CSV, layout.STATUS, layout.FAILURES)
         for name in names:  # the study's top-level artefacts (DESIGN §2)
             atomic_write(self.out / name, (cohort_dir / name).read_bytes())
+        result.check_failures(self.s.max_failed_fraction)
+        n_cases, n_failed = len(result.features), result.failed_cases
+        if n_failed:
+            self.emit("extract", "step", done=n_cases, total=n_cases,
+                      message=f"{n_failed} of {n_cases} case(s) failed; they are left out of the analyses")
         return [self.out / n for n in names] + [cohort_dir / layout.PROVENANCE]
+
+    def excluded(self) -> dict[str, str]:
+        """Cases whose extraction failed: every analysis leaves them out (:func:`radiogenomics.layout.failed_cases`)."""
+        return layout.failed_cases(self.out)
 
     def features(self) -> pd.DataFrame:
         return pd.read_parquet(self.out / layout.FEATURES)
@@ -207,21 +216,24 @@ class _Stages:
 
     def stats(self) -> list[Path]:
         df = self.features()
-        return self.per_target("stats", lambda t, folder: stats.run(self.s.stats_settings(t), df, folder))
+        return self.per_target("stats", lambda t, folder: stats.run(self.s.stats_settings(t), df, folder,
+                                                                    exclude=self.excluded()))
 
     def models(self) -> list[Path]:
         df = self.features()
-        return self.per_target("models", lambda t, folder: models.run(self.s.model_settings(t), df, folder))
+        return self.per_target("models", lambda t, folder: models.run(self.s.model_settings(t), df, folder,
+                                                                      exclude=self.excluded()))
 
     def cnn(self) -> list[Path]:
         manifest = self.resolved_manifest("cnn")  # the masks the features were computed from
         feats = self.features() if self.s.cnn.compare else None
         return self.per_target("cnn", lambda t, folder: cnn.run(self.s.cnn_run_settings(t), manifest, folder,
-                                                                features=feats, cache_dir=self.out / "cnn" / "cache"))
+                                                                features=feats, cache_dir=self.out / "cnn" / "cache",
+                                                                exclude=self.excluded()))
 
     def cluster(self) -> list[Path]:
         folder = self.out / "cluster"
-        clustering.run(self.s.cluster_settings(), self.features(), folder)
+        clustering.run(self.s.cluster_settings(), self.features(), folder, exclude=self.excluded())
         return [folder]
 
     def report(self) -> list[Path]:
@@ -276,6 +288,7 @@ def run_study(
     s = settings if isinstance(settings, StudySettings) else StudySettings.from_file(settings)
     if stop_after is not None and stop_after not in STAGES:
         raise UnknownNameError("stage", stop_after, STAGES)
+    s.check_columns()  # before any work: a misspelt column fails now, not after the extraction
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "study.json", (json.dumps(s.model_dump(mode="json"), indent=1) + "\n").encode())

@@ -20,7 +20,7 @@ closest valid name, and every value is validated before any work starts):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,10 +31,12 @@ from radiogenomics.cnn.settings import CNNSettings, load_cnn_settings
 from radiogenomics.cnn.stage import CnnOptions, CnnRunSettings
 from radiogenomics.cohort.settings import CohortSettings
 from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.io.manifest import read_manifest
 from radiogenomics.models.stage import ModelOptions, ModelSettings
 from radiogenomics.report.stage import ReportOptions, ReportSettings
 from radiogenomics.settings import Names, _Settings, raise_settings_error, read_settings_file
 from radiogenomics.stats.stage import StatsOptions, StatsSettings
+from radiogenomics.synth.cohort import MANIFEST_COLUMNS
 
 __all__ = [
     "ClusterStage",
@@ -137,6 +139,7 @@ class StudySettings(_Settings):
     data: DataSettings
     extraction: CohortSettings = Field(default_factory=CohortSettings)
     workers: int | None = Field(None, ge=1, description="local worker processes (default: all CPUs)")
+    max_failed_fraction: float = Field(1.0, ge=0, le=1, description="stop after extraction when more cases failed")
     targets: Names
     clinical: Names = ()
     stats: StatsStage = Field(default_factory=StatsStage)
@@ -169,6 +172,38 @@ class StudySettings(_Settings):
             self.cluster_settings()
         self.report_settings()
         return self
+
+    # ------------------------------------------------------------------------------- the data's columns
+    def manifest_columns(self) -> tuple[str, ...]:
+        """Columns of the study's manifest: the built-in synthetic cohort's, or the header of ``data.manifest``."""
+        if self.data.synthetic is not None:
+            return MANIFEST_COLUMNS
+        return read_manifest(self.data.manifest).columns
+
+    def check_columns(self, columns: Sequence[str] | None = None) -> None:
+        """Every column the study names (targets, clinical variables, the statistics' ``by`` and Table 1, the
+        clustering's annotations, the report's case type, the CNN's channels) is a column of the manifest.
+
+        Raises
+        ------
+        UnknownNameError
+            A named column is missing (the closest columns are listed, at most 10).
+        """
+        available = tuple(columns if columns is not None else self.manifest_columns())
+        named: list[tuple[str, str]] = [("target column", t) for t in self.targets]
+        named += [("clinical column", c) for c in self.clinical]
+        if self.stats.enabled:
+            named += [("stats.by column", c) for c in (self.stats.by, self.stats.table1_by) if c]
+            named += [("stats.table1_vars column", c) for c in self.stats.table1_vars or ()]
+        if self.cluster.enabled:
+            named += [("cluster.annotate column", c) for c in self.cluster.annotate or ()]
+        if self.report.enabled and self.report.case_type:
+            named.append(("report.case_type column", self.report.case_type))
+        if self.cnn.enabled:
+            named += [("cnn channel column", c) for c in self.cnn.cnn_settings(self.seed).preprocess.channels]
+        for kind, name in named:
+            if name not in available:
+                raise UnknownNameError(f"{kind} in the study file", name, available)
 
     # ----------------------------------------------------------------------- the stages' own settings
     def _others(self, target: str) -> list[str]:

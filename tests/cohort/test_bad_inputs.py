@@ -98,7 +98,10 @@ def test_good_cases_finish(bad_run) -> None:
     assert f.case_id.tolist() == sorted(set(f.case_id))  # one row per distinct id, sorted
     assert len(f) == 10
     good = f.set_index("case_id").loc[["good_nifti", "good_dicom"]].filter(like="__")
-    assert good.notna().all().all()
+    # the literal-rule BAT of these patients is a few CT voxels: no voxel on the coarser PET grid, so its suv
+    # family is undefined (NaN, with a warning); everything else has a value
+    bat_suv = good.filter(like="bat_pet__suv_")
+    assert bat_suv.isna().all().all() and good.drop(columns=bat_suv.columns).notna().all().all()
     # the same patient from NIfTI and from DICOM (SUV from the tags: float32 rounding of the NIfTI PET)
     np.testing.assert_allclose(good.loc["good_dicom"], good.loc["good_nifti"], rtol=1e-5)
 

@@ -69,5 +69,13 @@ def test_pet_only_cohort_with_seg_segments(tmp_path: Path) -> None:
     assert f.loc["lesion1", "tumour_pet__original_firstorder_Maximum"] == pytest.approx(20.8343, abs=1e-4)
     assert f.loc["lesion1", "tumour_pet__original_firstorder_Mean"] == pytest.approx(10.2955, abs=1e-4)
     assert f.loc["lesion1", "tumour_pet__original_shape_VoxelVolume"] == pytest.approx(39585.6, rel=1e-4)
+    # the suv family on the native PET grid, and how the PET became SUV (reference_values.json)
+    assert f.loc["lesion1", "tumour_pet__suv_SUVmax"] == pytest.approx(20.8343, abs=5e-5)
+    assert f.loc["lesion1", "tumour_pet__suv_VoxelNum"] == 1697
+    [pet] = result.status[(result.status.case_id == "lesion1")].itertuples()
+    assert pet.suv_method == "bw" and pet.suv_factor == pytest.approx(0.0004016640142130896, rel=1e-9)
+    assert pet.suv_decay_s == pytest.approx(6151.687, abs=1e-3)
+    assert pet.suv_decayed_fraction == pytest.approx(0.5233954352080725, rel=1e-9)
+    assert "PatientWeight" in pet.suv_source and "RadionuclideTotalDose" in pet.suv_source
     [(stage, error, message)] = result.failures[["stage", "error_type", "message"]].itertuples(index=False)
     assert (stage, error) == ("load", "InvalidMaskError") and "11 segments" in message and "seg.dcm#1" in message

@@ -12,6 +12,7 @@ from radiogenomics import extract, read_image, read_mask
 from radiogenomics.bat import BatSettings, bat_mask
 from radiogenomics.cohort import run_cohort
 from radiogenomics.cohort.jobs import single_threaded
+from radiogenomics.features.suv import suv_features
 from radiogenomics.layout import mask_path
 from radiogenomics.preprocess import normalise
 from radiogenomics.preprocess.regrid import resample_to_reference
@@ -29,7 +30,13 @@ def volumes(sts: Path) -> dict:
 
 
 def _part(result, part: str) -> np.ndarray:
-    return result.features.filter(like=f"{part}__").iloc[0].to_numpy()
+    """The radiomic features of a part (the suv family left out: compared by ``_suv``)."""
+    row = result.features.filter(like=f"{part}__").iloc[0]
+    return row[~row.index.str.contains("__suv_")].to_numpy()
+
+
+def _suv(result, part: str) -> np.ndarray:
+    return result.features.filter(like=f"{part}__suv_").iloc[0].to_numpy()
 
 
 def _direct(image, mask) -> np.ndarray:
@@ -94,6 +101,10 @@ def test_pet_on_its_own_grid_and_bat_without_tumour(sts_manifest, tmp_path: Path
     np.testing.assert_array_equal(_part(result, "bat_ct"), _direct(volumes["ct"], bat.mask))
     bat_on_pet = resample_to_reference(bat.mask, volumes["pet"])
     np.testing.assert_array_equal(_part(result, "bat_pet"), _direct(volumes["pet"], bat_on_pet))
+    # the suv family: on the native PET, with the PET contour and the BAT carried onto the PET grid
+    np.testing.assert_array_equal(_suv(result, "tumour_pet"),
+                                  suv_features(volumes["pet"], volumes["pet_mask"]).to_numpy())
+    np.testing.assert_array_equal(_suv(result, "bat_pet"), suv_features(volumes["pet"], bat_on_pet).to_numpy())
 
 
 def test_a_patient_without_bat_is_reported_not_failed(sts_manifest, tmp_path: Path) -> None:

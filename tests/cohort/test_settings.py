@@ -73,6 +73,8 @@ def test_part_hash_changes_only_with_the_settings_a_part_reads() -> None:
     assert changed(base.replace(pet_grid="native")) == {("tumour", "pet"), ("bat", "pet")}
     assert changed(base.replace(crop_size=(256, 256))) == set(parts)
     assert changed(base.replace(strict=True)) == set()
+    assert changed(base.replace(suv_features=False)) == {("tumour", "pet"), ("bat", "pet")}
+    assert changed(base.replace(mode="ibsi", ibsi={"tumour": "A", "bat": "A"})) == set(parts)
     assert base.settings_hash() == CohortSettings().settings_hash()
 
 
@@ -83,3 +85,18 @@ def test_settings_file(tmp_path) -> None:
     assert s.pet_grid == "native" and s.bat.min_component_voxels == 10
     with pytest.raises(SettingsError, match="not found"):
         CohortSettings.from_file(tmp_path / "missing.yaml")
+
+
+def test_ibsi_mode_settings(tmp_path) -> None:
+    config = tmp_path / "ibsi.yaml"
+    config.write_text("discretisation: fbn\nbin_number: 16\n")
+    s = CohortSettings.validate_dict({"mode": "ibsi", "ibsi": {"tumour": "a", "bat": str(config)}})
+    assert s.ibsi["tumour"].bin_width == 25.0 and s.ibsi["bat"].bin_number == 16
+    with pytest.raises(SettingsError, match="mode ibsi needs IBSI settings for ROI\\(s\\) \\['bat'\\]"):
+        CohortSettings.validate_dict({"mode": "ibsi", "ibsi": {"tumour": "A"}})
+    with pytest.raises(UnknownNameError, match="Did you mean 'digital'"):
+        CohortSettings.validate_dict({"mode": "ibsi", "ibsi": {"tumour": "digitl", "bat": "A"}})
+    with pytest.raises(UnknownNameError, match="ROI of the ibsi settings"):
+        CohortSettings.validate_dict({"ibsi": {"tumor": "A"}})
+    with pytest.raises(UnknownNameError, match="Did you mean 'bin_number'"):
+        CohortSettings.validate_dict({"mode": "ibsi", "ibsi": {"tumour": {"bin_numbr": 8}, "bat": "A"}})

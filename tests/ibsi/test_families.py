@@ -261,3 +261,16 @@ def test_ngldm_coarseness_is_a_bound_on_integer_differences(levels: np.ndarray) 
         np.add.at(expected, (levels[mask] - 1, dep[mask] - 1), 1)
         expected = expected[:, : dep.max()]
         assert np.array_equal(ngldm.dependence_matrix(levels, 4, planar=False, coarseness=alpha), expected)
+
+
+def test_flat_roi_has_no_enclosing_ellipsoid_volume() -> None:
+    """One slice of voxel centres: the least PCA axis is 0, so the ellipsoid's volume is 0 and its volume density
+    undefined (NaN), not infinite; the other morphology features stay finite."""
+    from radiogenomics.ibsi import morphology
+
+    image = np.arange(6 * 7, dtype=np.float64).reshape(1, 6, 7) % 5 + 1
+    mask = np.zeros((1, 6, 7), bool)
+    mask[0, 1:5, 1:6] = True
+    out = morphology.compute(image, mask, mask, (2.0, 1.0, 1.0), moran=False)
+    assert np.isnan(out["morph_vol_dens_aee"]) and out["morph_pca_least_axis"] == 0.0
+    assert np.isfinite([v for k, v in out.items() if k != "morph_vol_dens_aee"]).all()

@@ -140,3 +140,17 @@ def test_every_metric_has_its_n_and_only_a_reliable_model_is_best(tiny_study) ->
         rec = next(r for r in auc if (r["model"], r["source"]) == best.group(1, 2))
         assert rec["reliable"] and (int(best.group(3)), int(best.group(4))) == (rec["n"], rec["n_pos"])
         assert rec["value"] == max(r["value"] for r in auc if r["reliable"])
+
+
+def test_cohort_section_shows_the_suv_quantification(tiny_study) -> None:
+    import pandas as pd
+
+    _, out, _ = tiny_study
+    html = _html(tiny_study)
+    cohort = html[html.index('<section id="cohort">'):html.index('<section id="data">')]
+    assert "PET quantification" in cohort and "SUVpeak" in cohort and "MTV (ml)" in cohort
+    features = pd.read_parquet(out / "features.parquet")
+    values = features["tumour_pet__suv_SUVmax"].dropna()
+    row = re.search(r"<td>tumour / pet</td><td>(\d+)</td><td>([^<]+)</td>", cohort)
+    assert row is not None and int(row.group(1)) == len(values)
+    assert row.group(2) == f"{values.median():.2f} [{values.quantile(0.25):.2f}, {values.quantile(0.75):.2f}]"

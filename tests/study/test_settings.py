@@ -85,3 +85,14 @@ def test_stage_settings_separate_the_stages() -> None:
     for stage in ("data", "extract", "models", "cnn", "cluster"):
         assert a.stage_settings(stage) == b.stage_settings(stage)
     assert a.settings_hash() != b.settings_hash()
+
+
+def test_ibsi_mode_is_a_study_key() -> None:
+    """``extraction: {mode: ibsi, ibsi: {roi: preset|file|mapping}}`` selects IBSI-1 features for the study's cohort;
+    a missing ROI or a misspelt preset fails when the study is validated."""
+    s = StudySettings.validate_dict({**TINY, "extraction": {"mode": "ibsi", "ibsi": {"tumour": "A", "bat": "B"}}})
+    assert s.extraction.mode == "ibsi" and s.extraction.ibsi["bat"].bin_number == 32
+    with pytest.raises(SettingsError, match="mode ibsi needs IBSI settings"):
+        StudySettings.validate_dict({**TINY, "extraction": {"mode": "ibsi", "ibsi": {"tumour": "A"}}})
+    with pytest.raises(UnknownNameError, match="Did you mean 'digital'"):
+        StudySettings.validate_dict({**TINY, "extraction": {"mode": "ibsi", "ibsi": {"tumour": "digtal", "bat": "A"}}})

@@ -36,16 +36,32 @@ def extract(
         Path | None, typer.Option(help="PyRadiomics params file (YAML/JSON); overrides --preset.")
     ] = None,
     label: Annotated[int | None, typer.Option(help="ROI label value (overrides the settings).")] = None,
+    mode: Annotated[str, typer.Option(help="pyradiomics (PyRadiomics names and definitions) or ibsi (IBSI-1 "
+                                           "features by IBSI tag, with --ibsi).")] = "pyradiomics",
+    ibsi: Annotated[str | None, typer.Option(help="IBSI settings for --mode ibsi: a preset (digital, CT "
+                                                  "configurations A ... E) or a YAML/JSON settings file.")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write OUT.json or OUT.csv.")] = None,
 ) -> None:
-    """Extract radiomic features of one ROI (PyRadiomics names and values)."""
-    from radiogenomics.features.extractor import extract as run
-    from radiogenomics.settings import ExtractionSettings
+    """Extract radiomic features of one ROI (PyRadiomics names and values, or IBSI-1 features by tag)."""
+    from radiogenomics.errors import UnknownNameError
 
+    if mode not in ("pyradiomics", "ibsi"):
+        raise fail(UnknownNameError("extraction mode", mode, ("pyradiomics", "ibsi")))
+    if mode == "ibsi" and ibsi is None:
+        raise typer.BadParameter("--mode ibsi needs --ibsi: a preset (digital, A ... E) or an IBSI settings file",
+                                 param_hint="--ibsi")
+    if mode == "pyradiomics" and ibsi is not None:
+        raise typer.BadParameter("--ibsi applies to --mode ibsi", param_hint="--ibsi")
     try:
-        settings = ExtractionSettings.from_params(params) if params else None
         t0 = time.perf_counter()
-        series = run(image, mask, settings=settings, preset=preset, label=label)
+        if mode == "ibsi":
+            series = _ibsi(image, mask, ibsi, label)
+        else:
+            from radiogenomics.features.extractor import extract as run
+            from radiogenomics.settings import ExtractionSettings
+
+            settings = ExtractionSettings.from_params(params) if params else None
+            series = run(image, mask, settings=settings, preset=preset, label=label)
         seconds = time.perf_counter() - t0
     except RadiogenomicsError as exc:
         raise fail(exc) from None
@@ -54,6 +70,22 @@ def extract(
     else:
         _write_features(series, out)
         err_console.print(f"{len(series)} features in {seconds:.2f} s -> {out}")
+
+
+def _ibsi(image: Path, mask: Path, config: str, label: int | None) -> pd.Series:
+    """IBSI-1 features of the ROI (``label``, or every non-zero voxel) as a Series indexed by IBSI tag."""
+    import numpy as np
+    import pandas as pd
+
+    from radiogenomics.ibsi.compute import compute_ibsi
+    from radiogenomics.ibsi.settings import resolve_ibsi
+    from radiogenomics.io import read_image, read_mask
+
+    roi = read_mask(mask)
+    if label is not None:
+        roi = roi.with_array((np.asarray(roi.array) == label).astype(np.uint8))
+    table = compute_ibsi(read_image(image), roi, resolve_ibsi(config))
+    return pd.Series(table["value"].to_numpy(np.float64), index=table["feature_tag"].to_numpy())
 
 
 @app.command()

@@ -12,7 +12,8 @@ So a re-run after a crash or a kill finds every finished result, editing an inpu
 recomputes only the results that read it, and nothing depends on paths, times or object identity.
 
 An entry is a small JSON file ``cache/<key[:2]>/<key>.json`` holding the status, the feature names and
-values (``repr`` floats, which read back bit for bit) and the voxel count. It is written atomically
+values (``repr`` floats, which read back bit for bit), the voxel count and, for a PET result, how the PET became
+SUV. It is written atomically
 (:func:`radiogenomics.provenance.atomic_write`), so a killed run never leaves a half-written entry; an
 unreadable entry is treated as missing.
 """
@@ -82,7 +83,7 @@ class ResultCache:
             return PartResult(
                 case_id=data["case_id"], roi=data["roi"], modality=data["modality"], key=key,
                 status=data["status"], names=names, values=values, n_voxels=data.get("n_voxels"),
-                seconds=float(data.get("seconds", 0.0)),
+                seconds=float(data.get("seconds", 0.0)), suv=data.get("suv"),
             )
         except FileNotFoundError:
             return None
@@ -102,6 +103,7 @@ class ResultCache:
             "n_voxels": result.n_voxels,
             "seconds": round(result.seconds, 6),
             "version": __version__,
+            "suv": result.suv,
             "names": list(result.names),
             "values": list(result.values),
         }

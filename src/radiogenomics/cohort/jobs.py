@@ -28,7 +28,11 @@ Pipeline of one case (seed 001, Methods 2.2–2.4; :class:`~radiogenomics.cohort
    the PET (SUV) resampled onto it with ``bat.interpolation``; the BAT-PET ROI is that mask on the PET's
    working grid. A case without BAT gives status ``empty``; a BAT too small for features ``too_small``
    — both reported, neither a failure.
-7. **Extraction** (:func:`radiogenomics.features.extractor.extract`) with the ROI's settings.
+7. **Extraction** (:func:`radiogenomics.features.extractor.extract`) with the ROI's settings, or in ``mode:
+   ibsi`` the IBSI-1 features (:func:`radiogenomics.ibsi.compute_ibsi`) with the ROI's IBSI settings.
+8. **SUV quantification** of every PET result (``suv_features``, :mod:`radiogenomics.features.suv`) on the
+   native PET grid in SUV: the ROI is the PET-grid contour, or the CT-grid contour / BAT mask resampled onto
+   the PET with nearest neighbour.
 
 Every error is caught per stage and recorded as a :class:`Failure` (``case_id``, ``stage``, error type,
 message); the parts that need the failed step fail, the others of the case go on.
@@ -46,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import SimpleITK as sitk
 from threadpoolctl import threadpool_limits
 
@@ -53,6 +58,10 @@ from radiogenomics.bat import bat_mask
 from radiogenomics.cohort.settings import BAT_ROI, CohortSettings
 from radiogenomics.errors import EmptyMaskError, InvalidMaskError, TooFewDimensionsError, TooSmallMaskError
 from radiogenomics.features.extractor import extract
+from radiogenomics.features.suv import FAMILY as SUV_FAMILY
+from radiogenomics.features.suv import NAMES as SUV_NAMES
+from radiogenomics.features.suv import suv_features
+from radiogenomics.ibsi.compute import compute_ibsi
 from radiogenomics.image import Mask
 from radiogenomics.preprocess.case import CaseLoader, CaseStepError
 from radiogenomics.preprocess.regrid import resample_to_reference
@@ -175,6 +184,8 @@ class PartResult:
     mask
         The ROI on the working grid (freshly computed results; ``None`` from the cache or when masks are
         not saved).
+    suv
+        How the PET became SUV (:meth:`~radiogenomics.preprocess.case.CaseLoader.suv_record`), for PET results.
     """
 
     case_id: str
@@ -187,6 +198,7 @@ class PartResult:
     n_voxels: int | None = None
     seconds: float = 0.0
     mask: PackedMask | None = field(default=None, repr=False, compare=False)
+    suv: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -314,6 +326,19 @@ class _Case(CaseLoader):
 
         return self.once(("bat_roi", modality), "bat", build)
 
+    def pet_roi(self, spec: PartSpec) -> Mask:
+        """The ROI of a PET part on the native PET grid: the PET-grid contour as drawn, else the CT-grid contour
+        (or the BAT mask) resampled onto the PET with nearest neighbour."""
+        def build() -> Mask:
+            pet = self.native("pet")
+            if spec.roi == BAT_ROI:
+                return resample_to_reference(self.bat().mask, pet)
+            grid = spec.mask_grid or spec.modality
+            mask = self.native_mask(str(spec.mask_column), grid)
+            return mask if grid == "pet" else resample_to_reference(mask, pet)
+
+        return self.once(("pet_roi", spec.roi), "preprocess", build)
+
 
 def _stage(stage: str, fn: Callable[[], Any]) -> Any:
     """Run ``fn``; an exception becomes a :class:`CaseStepError` of ``stage``."""
@@ -363,7 +388,11 @@ def _compute(case: _Case, spec: PartSpec) -> PartResult:
     packed = PackedMask.pack(mask) if case.s.save_masks else None
     t0 = time.perf_counter()
     try:
-        series = extract(image, mask, settings=settings)
+        if case.s.mode == "ibsi":
+            table = compute_ibsi(image, mask, case.s.ibsi[spec.roi])
+            series = pd.Series(table["value"].to_numpy(np.float64), index=table["feature_tag"].to_numpy())
+        else:
+            series = extract(image, mask, settings=settings)
     except (EmptyMaskError, TooSmallMaskError, TooFewDimensionsError) as exc:
         if spec.roi == BAT_ROI:
             status = "empty" if isinstance(exc, EmptyMaskError) else "too_small"
@@ -374,11 +403,25 @@ def _compute(case: _Case, spec: PartSpec) -> PartResult:
     except Exception as exc:  # recorded as a failure of this part
         logger.debug("case %s %s/%s: %s", job.case_id, spec.roi, spec.modality, traceback.format_exc())
         raise CaseStepError("extract", exc) from None
+    if spec.modality == "pet" and case.s.suv_features:
+        series = pd.concat([series, _suv(case, spec)])
     return PartResult(
         job.case_id, spec.roi, spec.modality, spec.key, "ok",
         names=tuple(str(n) for n in series.index), values=tuple(float(v) for v in series.to_numpy(np.float64)),
         n_voxels=n_voxels, seconds=time.perf_counter() - t0, mask=packed,
+        suv=case.suv_record() if spec.modality == "pet" else None,
     )
+
+
+def _suv(case: _Case, spec: PartSpec) -> pd.Series:
+    """The ``suv`` family of a PET part on the native PET grid. A BAT with no voxel on the (coarser) PET grid gets
+    NaN values and a warning (its radiomic features, on the working grid, stand); an empty contour fails."""
+    roi = case.pet_roi(spec)
+    if spec.roi == BAT_ROI and not np.any(roi.array):
+        logger.warning("case %s: the BAT has no voxel on the native PET grid (smaller than a PET voxel); its suv "
+                       "features are undefined (NaN)", case.job.case_id)
+        return pd.Series(np.nan, index=[f"{SUV_FAMILY}_{n}" for n in SUV_NAMES], dtype=np.float64)
+    return _stage("extract", lambda: suv_features(case.native("pet"), roi))
 
 
 def run_job(job: CaseJob) -> JobResult:

@@ -15,7 +15,11 @@
     manifest), then the float64 columns ``<roi>_<modality>__<feature>`` — ROIs and modalities in the
     settings' order, features in PyRadiomics order. A result that failed or has no ROI (empty BAT) is NaN.
 ``status.csv``
-    ``case_id, roi, modality, status, n_voxels``: ``ok``, ``empty`` or ``too_small`` (BAT), ``failed``.
+    ``case_id, roi, modality, status, n_voxels``: ``ok``, ``empty`` or ``too_small`` (BAT), ``failed``; for a PET
+    result how the PET became SUV: ``suv_method`` (``bw``, ``lbm``, ``bsa``; ``file`` for a PET file already in
+    SUV), ``suv_factor`` (SUV per stored unit), ``suv_decay_s`` and ``suv_decayed_fraction`` (dose decay to the
+    scan), ``suv_source`` (the units branch and the tags used). ``provenance.json`` holds the same per case
+    under ``suv``.
 ``failures.csv``
     ``case_id, stage, roi, modality, error_type, message``: one row per failed stage of a case.
 ``provenance.json``
@@ -64,6 +68,8 @@ from radiogenomics.cohort.provenance import build_provenance
 from radiogenomics.cohort.settings import CohortSettings
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.extractor import extract
+from radiogenomics.features.suv import FAMILY as SUV_FAMILY
+from radiogenomics.features.suv import NAMES as SUV_NAMES
 from radiogenomics.image import Image, Mask
 from radiogenomics.io.manifest import Manifest, ManifestError, ManifestProblem, read_manifest
 from radiogenomics.io.volume import write_mask
@@ -77,7 +83,11 @@ __all__ = ["FAILURE_COLUMNS", "STATUS_COLUMNS", "CohortResult", "ExtractionFaile
 logger = logging.getLogger(__name__)
 
 FAILURE_COLUMNS = ("case_id", "stage", "roi", "modality", "error_type", "message")
-STATUS_COLUMNS = ("case_id", "roi", "modality", "status", "n_voxels")
+STATUS_COLUMNS = ("case_id", "roi", "modality", "status", "n_voxels", "suv_method", "suv_factor", "suv_decay_s",
+                  "suv_decayed_fraction", "suv_source")
+
+#: The keys of a PET result's SUV record (:meth:`~radiogenomics.preprocess.case.CaseLoader.suv_record`), in order.
+_SUV_KEYS = ("method", "factor", "decay_s", "decayed_fraction", "source")
 
 #: ``progress(done_jobs, total_jobs, case_id)`` after every finished job.
 ProgressCallback = Callable[[int, int, str], None]
@@ -299,13 +309,17 @@ def _tables(case_ids: list[str], settings: CohortSettings, results: dict[tuple[s
                         position[n] = len(names)
                         names.append(n)
         if not names:
-            names = _feature_names(settings.extraction[roi])
+            names = _feature_names(settings.extraction[roi]) if settings.mode == "pyradiomics" else []
+            if modality == "pet" and settings.suv_features:
+                names += [f"{SUV_FAMILY}_{n}" for n in SUV_NAMES]
             position = {n: i for i, n in enumerate(names)}
         block = np.full((len(case_ids), len(names)), np.nan, dtype=np.float64)
         for cid in case_ids:
             res = results.get((cid, roi, modality))
             status = res.status if res is not None else "failed"
-            status_rows.append((cid, roi, modality, status, None if res is None else res.n_voxels))
+            suv = (res.suv if res is not None else None) or {}
+            status_rows.append((cid, roi, modality, status, None if res is None else res.n_voxels,
+                                *(suv.get(k) for k in _SUV_KEYS)))
             if res is not None and res.status == "ok":
                 if list(res.names) == names:
                     block[index[cid]] = res.values
@@ -474,6 +488,8 @@ def run_cohort(
         seconds=time.perf_counter() - t0, executor=described, counts=counts,
         outputs={name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()},
     )
+    record["suv"] = {cid: rec for cid, rec in sorted({
+        r.case_id: r.suv for r in results.values() if r.suv is not None}.items())}
     record["cache"] = {
         "hits": [list(k) for k in sorted(plan.hits)],
         "computed": [list(k) for k in sorted(computed)],

@@ -29,6 +29,8 @@ from pydantic import Field, field_validator, model_validator
 
 from radiogenomics.bat import BatSettings
 from radiogenomics.errors import SettingsError, UnknownNameError
+from radiogenomics.features.suv import FORMAT as SUV_FORMAT
+from radiogenomics.ibsi.settings import IbsiSettings, resolve_ibsi
 from radiogenomics.preprocess.case import MaskCheck, WorkingGrid
 from radiogenomics.presets import PRESETS, load_preset
 from radiogenomics.settings import ExtractionSettings, Names, _Settings, read_settings_file, sha256_json
@@ -123,6 +125,20 @@ class CohortSettings(_Settings):
     nonuniform
         A DICOM series whose slices are not evenly spaced (a missing slice): ``error`` (the case fails with
         the spacings found) or ``resample`` (interpolated linearly onto a uniform grid, with a warning).
+    mode
+        ``pyradiomics`` (default): features with PyRadiomics names and definitions, from ``extraction``;
+        ``ibsi``: IBSI-1 features (:mod:`radiogenomics.ibsi`, columns ``<roi>_<modality>__<IBSI tag>``, e.g.
+        ``tumour_ct__stat_mean``) with each ROI's ``ibsi`` settings, computed on the same working images.
+    ibsi
+        IBSI settings per ROI for ``mode: ibsi``: a preset (``digital``, CT configurations ``A`` … ``E``), a
+        YAML/JSON file of :class:`~radiogenomics.ibsi.settings.IbsiSettings` keys, or such a mapping.
+    suv_features
+        Add the ``suv`` family (:mod:`radiogenomics.features.suv`: SUVmax, SUVmean, SUVpeak, MTV, TLG and
+        their threshold variants, in SUV units) to every PET result, computed on the **native PET grid** from the
+        un-normalised SUV image whatever the extraction settings do: the ROI is the PET-grid contour
+        (``<roi>_mask_pet``) when the manifest has one, else the CT-grid contour (or the BAT mask) resampled
+        onto the PET with nearest neighbour. Columns ``<roi>_pet__suv_<name>``. A contour with no voxel on the
+        PET grid fails the result; a BAT with none (smaller than a PET voxel) gets NaN values and a warning.
     save_masks
         Write the mask each result was computed from, on its working grid, to
         ``OUTDIR/masks/<case_id>/<roi>_<modality>.nii.gz`` (the BAT masks included), so that reports and
@@ -144,6 +160,9 @@ class CohortSettings(_Settings):
     bat_exclude_tumour: bool = True
     pet_suv_limit: float | None = Field(100.0, gt=0)
     strict: bool = False
+    mode: Literal["pyradiomics", "ibsi"] = "pyradiomics"
+    ibsi: dict[str, IbsiSettings] = Field(default_factory=dict)
+    suv_features: bool = True
     save_masks: bool = True
     nonuniform: Literal["error", "resample"] = "error"
 
@@ -181,6 +200,13 @@ class CohortSettings(_Settings):
             raise SettingsError("extraction must map ROI names to a preset, params file or settings")
         return {str(roi): resolve_extraction(v) for roi, v in value.items()}
 
+    @field_validator("ibsi", mode="before")
+    @classmethod
+    def _ibsi(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise SettingsError("ibsi must map ROI names to an IBSI preset (digital, A ... E), a file or settings")
+        return {str(roi): resolve_ibsi(v) for roi, v in value.items()}
+
     @field_validator("crop_size")
     @classmethod
     def _crop(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -196,6 +222,14 @@ class CohortSettings(_Settings):
                 f"no extraction settings for ROI(s) {missing}; give them, e.g. extraction: "
                 f"{{{missing[0]!r}: 'default'}}"
             )
+        if self.mode == "ibsi":
+            lacking = [roi for roi in self.rois if roi not in self.ibsi]
+            if lacking:
+                raise SettingsError(f"mode ibsi needs IBSI settings for ROI(s) {lacking}; give them, e.g. ibsi: "
+                                    f"{{{lacking[0]!r}: 'A'}} (a preset: digital, A ... E, or a settings file)")
+        unused = sorted(set(self.ibsi) - set(self.rois))
+        if unused:
+            raise UnknownNameError("ROI of the ibsi settings", unused[0], self.rois)
         if BAT_ROI in self.rois and not {"ct", "pet"} <= set(self.modalities):
             raise SettingsError("the 'bat' ROI is computed from CT and PET: modalities must include 'ct' and 'pet'")
         return self
@@ -212,14 +246,15 @@ class CohortSettings(_Settings):
         """The settings the result of ``(roi, modality)`` depends on, as plain JSON data.
 
         Every result depends on the crop, the normalisation and the ROI's extraction settings; a PET
-        result also on the PET grid, the interpolation and the SUV check; a BAT result on the BAT rule
-        (and the SUV check, since the rule reads the PET).
+        result also on the PET grid, the interpolation, the SUV check and the ``suv`` family; a BAT result on
+        the BAT rule (and the SUV check, since the rule reads the PET).
         """
         out: dict[str, Any] = {
             "crop_size": self.crop_size,
             "normalise": [self.normalise, self.normalise_scale, self.normalise_remove_outliers]
             if self.normalise else False,
-            "extraction": self.extraction[roi].settings_hash(),
+            "extraction": self.extraction[roi].settings_hash() if self.mode == "pyradiomics" else
+            {"ibsi": sha256_json(self.ibsi[roi].model_dump(mode="json"))},
         }
         if modality == "pet":
             out["pet_grid"] = self.pet_grid
@@ -227,6 +262,8 @@ class CohortSettings(_Settings):
                 out["interpolation"] = self.interpolation
         if modality == "pet" or roi == BAT_ROI:
             out["pet_suv_limit"] = self.pet_suv_limit
+        if modality == "pet" and self.suv_features:
+            out["suv_features"] = SUV_FORMAT
         if self.nonuniform != "error":  # (absent at the default, so that earlier cache entries stay valid)
             out["nonuniform"] = self.nonuniform
         if roi == BAT_ROI:

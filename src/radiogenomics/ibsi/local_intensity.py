@@ -5,7 +5,7 @@ voxels (inside or outside the ROI, but inside the image) whose centres lie withi
 1 cm³ (radius :math:`r = (3/(4\pi))^{1/3}` cm :math:`\approx 6.20` mm) centred on :math:`\mathbf v`.
 
 - ``loc_peak_loc`` local intensity peak: the largest :math:`\bar X` among the intensity-mask voxels
-  holding the maximum intensity;
+  holding the maximum intensity (:func:`radiogenomics.features.suv.local_peak`, the code of ``SUVpeak``);
 - ``loc_peak_glob`` global intensity peak: the largest :math:`\bar X` over all intensity-mask voxels.
 """
 
@@ -14,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+from radiogenomics.features.suv import PEAK_RADIUS_MM, local_peak
+
 __all__ = ["NAMES", "RADIUS_MM", "compute", "local_mean"]
 
 NAMES = {"loc_peak_loc": "Local intensity peak", "loc_peak_glob": "Global intensity peak"}
 
-RADIUS_MM = (3.0 / (4.0 * np.pi)) ** (1.0 / 3.0) * 10.0
+RADIUS_MM = PEAK_RADIUS_MM
 
 
 def _sphere(spacing: tuple[float, float, float]) -> np.ndarray:
@@ -44,5 +46,4 @@ def compute(
 ) -> dict[str, float]:
     """``loc_peak_loc`` and ``loc_peak_glob`` (see the module docstring)."""
     mean = local_mean(image, in_image, spacing)[int_mask]
-    x = image[int_mask]
-    return {"loc_peak_loc": float(mean[x == x.max()].max()), "loc_peak_glob": float(mean.max())}
+    return {"loc_peak_loc": local_peak(image, int_mask, spacing, in_image), "loc_peak_glob": float(mean.max())}

@@ -21,7 +21,8 @@ volume :math:`V`, mesh area :math:`A`, :math:`N_v` morphological-mask voxels of 
   the approximate enclosing ellipsoid with semi-axes :math:`a, b, c = 2\sqrt{\lambda}` (``aee``;
   :math:`V_{aee} = \tfrac43\pi abc`, :math:`A_{aee} = 4\pi ab \sum_{\nu=0}^{20}
   \frac{(\alpha\beta)^\nu}{1 - 4\nu^2} P_\nu\!\left(\frac{\alpha^2 + \beta^2}{2\alpha\beta}\right)`,
-  :math:`\alpha = \sqrt{1 - b^2/a^2}`, :math:`\beta = \sqrt{1 - c^2/a^2}`) and the convex hull (``conv_hull``)
+  :math:`\alpha = \sqrt{1 - b^2/a^2}`, :math:`\beta = \sqrt{1 - c^2/a^2}`; the volume density is NaN for a
+  flat ROI, :math:`c = 0`) and the convex hull (``conv_hull``)
 - ``morph_integ_int`` :math:`V \mu` with :math:`\mu` the mean intensity of the intensity mask
 - ``morph_moran_i`` :math:`\frac{N}{\sum_{i \ne j} w_{ij}} \frac{\sum_{i \ne j} w_{ij} (X_i - \mu)(X_j - \mu)}
   {\sum_i (X_i - \mu)^2}` and ``morph_geary_c`` :math:`\frac{N - 1}{2\sum_{i \ne j} w_{ij}}
@@ -150,6 +151,7 @@ def compute(
     eig = np.sort(np.linalg.eigvalsh(np.cov(pos, rowvar=False)))[::-1]  # major, minor, least
     eig = np.maximum(eig, 0.0)
     a, b, c = 2.0 * np.sqrt(eig)
+    ellipsoid_v = 4.0 / 3.0 * np.pi * a * b * c
     ipos = np.argwhere(int_mask) * sp
     x = image[int_mask]
     com = np.linalg.norm(pos.mean(axis=0) - (x[:, None] * ipos).sum(axis=0) / x.sum())
@@ -173,7 +175,8 @@ def compute(
         "morph_pca_flatness": np.sqrt(eig[2] / eig[0]),
         "morph_vol_dens_aabb": volume / aabb_v,
         "morph_area_dens_aabb": area / aabb_a,
-        "morph_vol_dens_aee": volume / (4.0 / 3.0 * np.pi * a * b * c),
+        # a flat ROI (one slice of voxel centres) has c = 0: no enclosing ellipsoid volume, the density is undefined
+        "morph_vol_dens_aee": volume / ellipsoid_v if ellipsoid_v > 0 else float("nan"),
         "morph_area_dens_aee": area / ellipsoid_area(a, b, c),
         "morph_vol_dens_conv_hull": volume / hull.volume,
         "morph_area_dens_conv_hull": area / hull.area,

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from radiogenomics.errors import SettingsError, UnknownNameError
-from radiogenomics.settings import raise_settings_error
+from radiogenomics.settings import raise_settings_error, read_settings_file
 
 __all__ = [
     "FAMILIES",
@@ -37,6 +38,7 @@ __all__ = [
     "Interpolator",
     "StrictSettings",
     "ibsi_preset",
+    "resolve_ibsi",
 ]
 
 
@@ -256,3 +258,28 @@ def ibsi_preset(name: str) -> IbsiSettings:
     if key not in PRESETS:
         raise UnknownNameError("IBSI preset", name, PRESETS)
     return IbsiSettings.validate_dict(PRESETS[key])
+
+
+def resolve_ibsi(value: Any) -> IbsiSettings:
+    """IBSI settings from :class:`IbsiSettings`, a preset name (``digital``, ``A`` ... ``E``), a YAML/JSON file of
+    :class:`IbsiSettings` keys, or such a mapping.
+
+    Raises
+    ------
+    UnknownNameError
+        A string that is neither a preset nor an existing file (the closest preset is suggested), or an unknown key.
+    SettingsError
+        Invalid settings.
+    """
+    if isinstance(value, IbsiSettings):
+        return value
+    if isinstance(value, str | Path):
+        text = str(value)
+        if text in PRESETS or text.upper() in PRESETS or text.lower() in PRESETS:
+            return ibsi_preset(text)
+        if Path(text).is_file():
+            return IbsiSettings.validate_dict(read_settings_file(text, "IBSI settings file"))
+        raise UnknownNameError("IBSI preset (or settings file)", text, PRESETS)
+    if isinstance(value, Mapping):
+        return IbsiSettings.validate_dict(value)
+    raise SettingsError(f"IBSI settings must be a preset name, a file or a mapping, got {type(value).__name__}")

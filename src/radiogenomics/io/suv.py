@@ -463,7 +463,8 @@ def suv_scale(
             raise SuvError(f"DecayCorrection {decay_mode} is not supported (START and ADMIN are); {_HINT}")
         w_g = _positive(weight, tag_name("PatientWeight")) * 1000.0
         bw = w_g / (dose_bq * fraction)
-        source_text = f"Units BQML, dose decayed to {reference}"
+        source_text = (f"Units BQML; PatientWeight, RadionuclideTotalDose decayed with RadionuclideHalfLife from the "
+                       f"injection (RadiopharmaceuticalStart[Date]Time) to {reference}")
         logger.debug("SUVbw factor %.9g (decay time %.3f s, fraction %.9g)", bw, decay_time, fraction)
     elif units is PetUnits.CNTS:
         factors = [_private(h, *_PHILIPS_SUV) for h in headers]
@@ -496,6 +497,8 @@ def suv_scale(
         units_text = "cm2/mL"
     ratio = size / (w_kg * 1000.0)
     factor = tuple(f * ratio for f in bw) if isinstance(bw, tuple) else bw * ratio
+    source_text += (f"; lean body mass ({lbm_formula}) from PatientWeight, PatientSize, PatientSex"
+                    if what is SuvKind.LBM else "; body surface area from PatientWeight, PatientSize")
     return SuvScale(factor, what.value, units_text, source_text, reference, decay_time, fraction, size)
 
 

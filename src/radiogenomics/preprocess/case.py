@@ -210,6 +210,7 @@ class CaseLoader:
         self.mask_check = mask_check or (lambda _column: MaskCheck())
         self._memo: dict[tuple[str, ...], Any] = {}
         self._dicom: dict[str, Any] = {}  # modality → DicomVolume of an image read from DICOM (its UIDs)
+        self._suv: dict[str, Any] | None = None
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, row: int, grid: WorkingGrid | None = None,
@@ -276,7 +277,17 @@ class CaseLoader:
                     f"maximum {peak:.6g} exceeds pet_suv_limit {limit:g}; the PET looks like activity "
                     "concentration (Bq/mL), not SUV. Give the DICOM series (converted to SUV from its tags) or a "
                     "PET already in SUV, or raise pet_suv_limit"))
+        if modality == "pet":
+            self._suv = {"method": "file", "factor": None, "decay_s": None, "decayed_fraction": None,
+                         "source": "PET file already in SUV (values used as they are)"}
         return image
+
+    def suv_record(self) -> dict[str, Any] | None:
+        """How the PET became SUV: ``method`` (``bw``, ``lbm``, ``bsa``, or ``file`` for a PET file already in
+        SUV), ``factor`` (SUV per stored unit; the mean of per-slice factors), ``decay_s`` and
+        ``decayed_fraction`` of the dose decay correction, and ``source`` (the units branch and tags used).
+        ``None`` before the PET is read or for a case without PET."""
+        return self._suv
 
     def _read_dicom(self, path: Path, modality: str) -> Image:
         """A DICOM series folder; a PET is converted to SUV (step ``suv``). The series is kept for its UIDs."""
@@ -284,11 +295,17 @@ class CaseLoader:
         from radiogenomics.io.dicom import read_dicom_series  # lazy: imports pydicom
 
         if modality == "pet":
-            from radiogenomics.io.suv import pet_to_suv  # lazy: imports pydicom
+            from radiogenomics.io.suv import suv_scale  # lazy: imports pydicom
 
             volume = read_dicom_series(path, modality="PT", nonuniform=self.grid.nonuniform)
             self._dicom[modality] = volume
-            return _stepped("suv", lambda: pet_to_suv(volume))
+            scale = _stepped("suv", lambda: suv_scale(volume))
+            factor = scale.factor
+            self._suv = {"method": scale.kind,
+                         "factor": float(np.mean(factor)) if isinstance(factor, tuple) else float(factor),
+                         "decay_s": scale.decay_time_s, "decayed_fraction": scale.decayed_fraction,
+                         "source": scale.source + (" (per-slice factors)" if isinstance(factor, tuple) else "")}
+            return _stepped("suv", lambda: scale.apply(volume.image))
         volume = read_dicom_series(path, modality=dicom_modality(modality), nonuniform=self.grid.nonuniform)
         self._dicom[modality] = volume
         return volume.image

@@ -92,7 +92,31 @@ def _cohort(out: Path, s: ReportSettings, features: pd.DataFrame | None) -> dict
     if by and by in features.columns:
         counts = features[by].value_counts(dropna=False).sort_index()
         sec["by"] = {"column": by, "levels": [(str(k), int(v)) for k, v in counts.items()]}
+    sec["suv"] = _suv_table(features)
     return sec
+
+
+#: The ``suv`` features shown in the cohort section, with their column headings.
+_SUV_SHOWN = {"SUVmax": "SUVmax", "SUVmean": "SUVmean", "SUVpeak": "SUVpeak", "MTV": "MTV (ml)", "TLG": "TLG",
+              "MTV_41pct": "MTV 41% (ml)"}
+
+
+def _suv_table(features: pd.DataFrame) -> dict[str, Any] | None:
+    """Per PET ROI: the cases with SUV values (``n``) and median [Q1, Q3] of each feature in :data:`_SUV_SHOWN`."""
+    rows = []
+    for prefix in dict.fromkeys(c.split("__suv_")[0] for c in features.columns if "__suv_" in c):
+        row: dict[str, Any] = {"ROI": prefix.replace("_", " / ", 1) if prefix.endswith("_pet") else prefix}
+        row["n"] = int(features[f"{prefix}__suv_SUVmax"].notna().sum()) if f"{prefix}__suv_SUVmax" in features else 0
+        for name, heading in _SUV_SHOWN.items():
+            column = f"{prefix}__suv_{name}"
+            values = features[column].dropna().to_numpy(np.float64) if column in features else np.empty(0)
+            if values.size:
+                q1, med, q3 = np.percentile(values, [25, 50, 75])
+                row[heading] = f"{med:.2f} [{q1:.2f}, {q3:.2f}]"
+            else:
+                row[heading] = "–"
+        rows.append(row)
+    return _table(pd.DataFrame(rows)) if rows else None
 
 
 def _data(out: Path, s: ReportSettings, manifest: Path | None) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def test_model_and_predict_cli(tmp_path):
     assert set(recs[0]) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n", "n_pos",
                             "reliable", "reason"}
     d = out / "lasso__fused"
-    for f in ("metrics.parquet", "predictions.parquet", "confusion.csv", "roc.png", "roc.svg", "model/model.joblib"):
+    for f in ("metrics.parquet", "predictions.parquet", "confusion.csv", "roc.png", "roc.svg", "model/model.skops"):
         assert (d / f).exists(), f
     r = CliRunner().invoke(app, ["predict", str(d / "model"), str(path), "-o", str(tmp_path / "p.csv")])
     assert r.exit_code == 0, r.output

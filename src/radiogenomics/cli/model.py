@@ -72,15 +72,17 @@ def predict(
     modeldir: Annotated[Path, typer.Argument(help="A saved model folder (OUT/<model>__<source>/model).")],
     features: Annotated[Path, typer.Argument(help="Cohort table (.parquet or .csv).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output CSV.")],
+    allow_pickle: Annotated[bool, typer.Option(help="Also load a pickled model (model.joblib: loading it runs "
+                                                    "code; only for a folder your own run wrote).")] = False,
 ) -> None:
-    """Apply a saved model (from your own run: it is unpickled) to a feature table."""
+    """Apply a saved model to a feature table (its files are checked against the checksums saved with it)."""
     import pandas as pd
 
     from radiogenomics.models.outputs import apply_encodings
     from radiogenomics.models.persistence import load_model
 
     try:
-        est, meta = load_model(modeldir)
+        est, meta = load_model(modeldir, allow_pickle=allow_pickle)
         df = apply_encodings(read_table(features), meta.get("encodings", {}))  # the training run's codes
         p = est.predict_proba(df)[:, 1]
         if "case_id" in df.columns:

@@ -75,17 +75,15 @@ def extract(
 def _ibsi(image: Path, mask: Path, config: str, label: int | None) -> pd.Series:
     """IBSI-1 features of the ROI (``label``, or every non-zero voxel) as a Series indexed by IBSI tag."""
     import numpy as np
-    import pandas as pd
 
-    from radiogenomics.ibsi.compute import compute_ibsi
+    from radiogenomics.ibsi.compute import ibsi_series
     from radiogenomics.ibsi.settings import resolve_ibsi
     from radiogenomics.io import read_image, read_mask
 
     roi = read_mask(mask)
     if label is not None:
         roi = roi.with_array((np.asarray(roi.array) == label).astype(np.uint8))
-    table = compute_ibsi(read_image(image), roi, resolve_ibsi(config))
-    return pd.Series(table["value"].to_numpy(np.float64), index=table["feature_tag"].to_numpy())
+    return ibsi_series(read_image(image), roi, resolve_ibsi(config))
 
 
 @app.command()

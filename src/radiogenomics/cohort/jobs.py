@@ -58,10 +58,9 @@ from radiogenomics.bat import bat_mask
 from radiogenomics.cohort.settings import BAT_ROI, CohortSettings
 from radiogenomics.errors import EmptyMaskError, InvalidMaskError, TooFewDimensionsError, TooSmallMaskError
 from radiogenomics.features.extractor import extract
-from radiogenomics.features.suv import FAMILY as SUV_FAMILY
-from radiogenomics.features.suv import NAMES as SUV_NAMES
+from radiogenomics.features.suv import FEATURES as SUV_FEATURES
 from radiogenomics.features.suv import suv_features
-from radiogenomics.ibsi.compute import compute_ibsi
+from radiogenomics.ibsi.compute import ibsi_series
 from radiogenomics.image import Mask
 from radiogenomics.preprocess.case import CaseLoader, CaseStepError
 from radiogenomics.preprocess.regrid import resample_to_reference
@@ -389,8 +388,7 @@ def _compute(case: _Case, spec: PartSpec) -> PartResult:
     t0 = time.perf_counter()
     try:
         if case.s.mode == "ibsi":
-            table = compute_ibsi(image, mask, case.s.ibsi[spec.roi])
-            series = pd.Series(table["value"].to_numpy(np.float64), index=table["feature_tag"].to_numpy())
+            series = ibsi_series(image, mask, case.s.ibsi[spec.roi])
         else:
             series = extract(image, mask, settings=settings)
     except (EmptyMaskError, TooSmallMaskError, TooFewDimensionsError) as exc:
@@ -420,7 +418,7 @@ def _suv(case: _Case, spec: PartSpec) -> pd.Series:
     if spec.roi == BAT_ROI and not np.any(roi.array):
         logger.warning("case %s: the BAT has no voxel on the native PET grid (smaller than a PET voxel); its suv "
                        "features are undefined (NaN)", case.job.case_id)
-        return pd.Series(np.nan, index=[f"{SUV_FAMILY}_{n}" for n in SUV_NAMES], dtype=np.float64)
+        return pd.Series(np.nan, index=list(SUV_FEATURES), dtype=np.float64)
     return _stage("extract", lambda: suv_features(case.native("pet"), roi))
 
 

@@ -68,8 +68,7 @@ from radiogenomics.cohort.provenance import build_provenance
 from radiogenomics.cohort.settings import CohortSettings
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.extractor import extract
-from radiogenomics.features.suv import FAMILY as SUV_FAMILY
-from radiogenomics.features.suv import NAMES as SUV_NAMES
+from radiogenomics.features.suv import FEATURES as SUV_FEATURES
 from radiogenomics.image import Image, Mask
 from radiogenomics.io.manifest import Manifest, ManifestError, ManifestProblem, read_manifest
 from radiogenomics.io.volume import write_mask
@@ -311,7 +310,7 @@ def _tables(case_ids: list[str], settings: CohortSettings, results: dict[tuple[s
         if not names:
             names = _feature_names(settings.extraction[roi]) if settings.mode == "pyradiomics" else []
             if modality == "pet" and settings.suv_features:
-                names += [f"{SUV_FAMILY}_{n}" for n in SUV_NAMES]
+                names += list(SUV_FEATURES)
             position = {n: i for i, n in enumerate(names)}
         block = np.full((len(case_ids), len(names)), np.nan, dtype=np.float64)
         for cid in case_ids:

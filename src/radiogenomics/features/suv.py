@@ -33,7 +33,8 @@ import pandas as pd
 from radiogenomics.errors import EmptyMaskError
 from radiogenomics.image import Image, Mask, check_geometry
 
-__all__ = ["FAMILY", "FORMAT", "NAMES", "PEAK_RADIUS_MM", "local_means", "local_peak", "sphere_offsets", "suv_features"]
+__all__ = ["FAMILY", "FEATURES", "FORMAT", "NAMES", "PEAK_RADIUS_MM", "local_means", "local_peak", "sphere_offsets",
+           "suv_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ FORMAT = 1
 #: The features, in output order.
 NAMES = ("SUVmax", "SUVmean", "SUVpeak", "MTV", "TLG", "MTV_SUV2.5", "TLG_SUV2.5", "MTV_41pct", "TLG_41pct",
          "VoxelNum")
+
+#: The feature names as returned (``suv_<name>``), in output order.
+FEATURES = tuple(f"{FAMILY}_{name}" for name in NAMES)
 
 #: Radius (mm) of the 1 cm³ sphere of the local intensity peak.
 PEAK_RADIUS_MM = (3.0 / (4.0 * np.pi)) ** (1.0 / 3.0) * 10.0
@@ -126,4 +130,4 @@ def suv_features(image: Image, mask: Mask, label: int | None = None) -> pd.Serie
     mtv41, tlg41 = above(0.41 * suv_max)
     values = (suv_max, suv_mean, local_peak(array, roi, tuple(image.spacing[::-1])), n * ml, suv_mean * n * ml,
               mtv25, tlg25, mtv41, tlg41, float(n))
-    return pd.Series(values, index=[f"{FAMILY}_{name}" for name in NAMES], dtype=np.float64)
+    return pd.Series(values, index=list(FEATURES), dtype=np.float64)

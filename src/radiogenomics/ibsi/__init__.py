@@ -10,6 +10,6 @@ from radiogenomics.lazy import lazy_exports
 
 # lazy: keep ``import radiogenomics.ibsi.filters`` light
 __getattr__, __all__ = lazy_exports(__name__, {
-    "compute": ("compute_ibsi", "ibsi_table"),
+    "compute": ("compute_ibsi", "ibsi_series", "ibsi_table"),
     "settings": ("IbsiSettings", "ibsi_preset"),
 })

@@ -36,7 +36,7 @@ from radiogenomics.ibsi.settings import IbsiSettings, ibsi_preset
 from radiogenomics.image import Image, Mask
 from radiogenomics.io.volume import read_image, read_mask
 
-__all__ = ["COLUMNS", "TABLE_COLUMNS", "compute_ibsi", "compute_roi", "feature_name", "ibsi_table"]
+__all__ = ["COLUMNS", "TABLE_COLUMNS", "compute_ibsi", "compute_roi", "feature_name", "ibsi_series", "ibsi_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,13 @@ def compute_ibsi(image: Image | str | Path, mask: Mask | str | Path, settings: I
         "feature_name": [feature_name(t) for t in feats],
         "value": np.array(list(feats.values()), dtype=np.float64),
     }, columns=COLUMNS)
+
+
+def ibsi_series(image: Image, mask: Mask, settings: IbsiSettings) -> pd.Series:
+    """:func:`compute_ibsi` as a float64 Series indexed by IBSI tag (the form of
+    :func:`radiogenomics.features.extractor.extract`'s result, for the CLI and cohort extraction)."""
+    table = compute_ibsi(image, mask, settings)
+    return pd.Series(table["value"].to_numpy(np.float64), index=table["feature_tag"].to_numpy(), dtype=np.float64)
 
 
 def _family(tag: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from radiogenomics.features.suv import PEAK_RADIUS_MM, local_peak
+from radiogenomics.features.suv import PEAK_RADIUS_MM, local_peak, sphere_offsets
 
 __all__ = ["NAMES", "RADIUS_MM", "compute", "local_mean"]
 
@@ -24,9 +24,13 @@ RADIUS_MM = PEAK_RADIUS_MM
 
 
 def _sphere(spacing: tuple[float, float, float]) -> np.ndarray:
-    ext = np.floor(RADIUS_MM / np.asarray(spacing)).astype(int)
-    grids = np.meshgrid(*[np.arange(-e, e + 1) * s for e, s in zip(ext, spacing, strict=True)], indexing="ij")
-    return (np.sqrt(sum(g**2 for g in grids)) <= RADIUS_MM).astype(np.float64)
+    """The 1 cm³ sphere as a 0/1 convolution kernel: the voxels of
+    :func:`~radiogenomics.features.suv.sphere_offsets`, as for the local peak."""
+    offsets = sphere_offsets(spacing)
+    ext = np.abs(offsets).max(axis=0)
+    kernel = np.zeros(tuple(2 * ext + 1), np.float64)
+    kernel[tuple((offsets + ext).T)] = 1.0
+    return kernel
 
 
 def local_mean(image: np.ndarray, in_image: np.ndarray, spacing: tuple[float, float, float]) -> np.ndarray:

@@ -29,7 +29,7 @@ from radiogenomics.io.manifest import read_manifest
 from radiogenomics.provenance import atomic_write, library_versions
 from radiogenomics.report.overlay import overlay_figure, pick_cases
 from radiogenomics.settings import sha256_json
-from radiogenomics.table import sources
+from radiogenomics.table import feature_column, parse_feature_column, sources
 
 if TYPE_CHECKING:
     from radiogenomics.report.stage import ReportSettings
@@ -103,12 +103,14 @@ _SUV_SHOWN = {"SUVmax": "SUVmax", "SUVmean": "SUVmean", "SUVpeak": "SUVpeak", "M
 
 def _suv_table(features: pd.DataFrame) -> dict[str, Any] | None:
     """Per PET ROI: the cases with SUV values (``n``) and median [Q1, Q3] of each feature in :data:`_SUV_SHOWN`."""
+    parts = [p for p in (parse_feature_column(c) for c in features.columns) if p and p.feature == "suv_SUVmax"]
     rows = []
-    for prefix in dict.fromkeys(c.split("__suv_")[0] for c in features.columns if "__suv_" in c):
-        row: dict[str, Any] = {"ROI": prefix.replace("_", " / ", 1) if prefix.endswith("_pet") else prefix}
-        row["n"] = int(features[f"{prefix}__suv_SUVmax"].notna().sum()) if f"{prefix}__suv_SUVmax" in features else 0
+    for part in parts:
+        prefix = feature_column(part.roi, part.modality)
+        row: dict[str, Any] = {"ROI": f"{part.roi} / {part.modality}",
+                               "n": int(features[prefix + "suv_SUVmax"].notna().sum())}
         for name, heading in _SUV_SHOWN.items():
-            column = f"{prefix}__suv_{name}"
+            column = prefix + f"suv_{name}"
             values = features[column].dropna().to_numpy(np.float64) if column in features else np.empty(0)
             if values.size:
                 q1, med, q3 = np.percentile(values, [25, 50, 75])

@@ -16,6 +16,7 @@ from radiogenomics.cluster import (
     cluster_association,
     cluster_heatmap,
     cluster_patients,
+    features_by_target,
     run_clustering,
     scores_figure,
     tsne_figure,
@@ -29,7 +30,8 @@ from .conftest import SMALL_TRANSFORMER
 
 FILES = ("embeddings.parquet", "clusters.parquet", "scores.parquet", "association.parquet", "volcano_deep.parquet",
          "volcano_radiomic.parquet", "dbi.png", "dbi.svg", "tsne.png", "tsne.svg", "heatmap.png", "heatmap.svg",
-         "volcano_deep.png", "volcano_radiomic.png", "cluster.json")
+         "volcano_deep.png", "volcano_radiomic.png", "volcano_deep_target.parquet", "volcano_deep_target.png",
+         "volcano_deep_target.svg", "cluster.json")
 
 
 def assert_nonblank(path: Path) -> None:
@@ -79,10 +81,12 @@ def test_outputs_consistent_with_library_calls(run: ClusterOutputs, table: pd.Da
     assert set(deep["feature"]) == set(emb.columns) and set(deep["cluster"]) <= set(range(run.result.k))
     radiomic = pd.read_parquet(run.outdir / "volcano_radiomic.parquet")
     assert set(radiomic["feature"]) == {c for c in table.columns if "__" in c}
+    target = pd.read_parquet(run.outdir / "volcano_deep_target.parquet")
+    pd.testing.assert_frame_equal(target, features_by_target(emb, table[["TP53", "MMR"]], list(emb.columns)))
 
 
 def test_figures_render(run: ClusterOutputs) -> None:
-    assert set(run.figures) == {"dbi", "tsne", "heatmap", "volcano_deep", "volcano_radiomic"}
+    assert set(run.figures) == {"dbi", "tsne", "heatmap", "volcano_deep", "volcano_radiomic", "volcano_deep_target"}
     for path in run.figures.values():
         assert_nonblank(path)
 

@@ -23,10 +23,20 @@ def test_model_and_predict_cli(tmp_path):
     df.to_parquet(path)
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["model", str(path), "--target", "TP53", "--clinical", "LN,grade",
-                                 "--models", "lasso,logistic", "--sources", "tumour_ct,fused",
+                                 "--categorical", "grade", "--models", "lasso,logistic",
+                                 "--sources", "tumour_ct,fused,stacked",
                                  "--n-boot", "50", "--k", "5", "--protocol", "holdout_cv", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert "DeLong" in r.output
+    assert "DeLong" in r.output and "imaging adds" in r.output and "apparent" in r.output
+    added = json.loads((out / "added_value.json").read_text())
+    assert {(a["model"], a["source"], a["split"]) for a in added} == {
+        (m, "stacked", s) for m in ("lasso", "logistic") for s in ("cv", "test")}
+    saved = json.loads((out / "lasso__stacked" / "model" / "model.json").read_text())
+    assert saved["categorical"] == ["grade"] and saved["n_train"] == 120 and "imaging_weight" in saved
+    assert "LN" in saved["columns"] and "tumour_ct__original_firstorder_F0" in saved["columns"]
+    sig = pd.read_csv(out / "lasso__fused" / "signature.csv")
+    assert list(sig.columns) == ["level", "term", "coefficient", "mean", "sd"]
+    assert (out / "lasso__fused" / "signature.txt").read_text().startswith("[model] score = ")
     recs = json.loads((out / "metrics.json").read_text())
     keys = {(x["model"], x["source"], x["split"], x["metric"]) for x in recs}
     for m in ("lasso", "logistic"):

@@ -55,7 +55,12 @@ def test_run_models_write_outputs(tmp_path):
     assert meta["protocol"]["n_folds"] == 2
     paths = write_outputs(res, tmp_path, meta)
     recs = json.loads(paths["metrics"].read_text())
-    assert len(recs) == 2 * 2 * 2 * 8  # models × sources × splits × metrics
+    # models × sources × splits (cv, test, apparent) × metrics, plus the added value (models × cv/test)
+    assert len(recs) == 2 * 2 * 3 * 8 + 2 * 2
+    added = [r for r in recs if r["metric"] == "roc_auc_added"]
+    assert {(r["model"], r["source"], r["split"]) for r in added} == {
+        (m, "fused+clinical", s) for m in ("logistic", "transformer") for s in ("cv", "test")}
+    assert all("vs clinical" in r["reason"] for r in added)
     assert all(set(r) == {"model", "source", "split", "metric", "value", "ci_low", "ci_high", "n", "n_pos", "reliable",
                           "reason"} for r in recs)
     test_auc = [r for r in recs if r["split"] == "test" and r["metric"] == "roc_auc"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 from radiogenomics.models import build_models, find_sources, make_pipeline
 from radiogenomics.models.errors import ModelParameterError
@@ -49,3 +52,38 @@ def test_build_models_clinical_sources():
     no_clin = find_sources(df, "TP53")
     with pytest.raises(ModelParameterError):
         build_models(no_clin, ["logistic"], ["fused+clinical"])
+
+
+def test_categorical_clinical_columns_are_one_hot_or_transformer_tokens():
+    from radiogenomics.errors import SettingsError
+    from radiogenomics.models.outputs import prepare_table
+    from radiogenomics.models.stage import ModelSettings
+    from radiogenomics.models.transformer import FeatureTokenTransformer
+
+    rng = np.random.default_rng(0)
+    n = 160
+    stage = rng.integers(1, 5, n)  # FIGO-like stage 1..4: stage 3 carries the signal, not ordinal
+    df = pd.DataFrame({"case_id": [f"P{i}" for i in range(n)], "age": rng.normal(60, 10, n), "stage": stage,
+                       "tumour_ct__original_firstorder_Mean": rng.normal(size=n)})
+    df["T"] = ((stage == 3) | (rng.random(n) < 0.1)).astype(int)
+    table, enc = prepare_table(df, "T", ["age", "stage"], categorical=["stage"])
+    assert enc == {"stage": [1, 2, 3, 4]} and set(table["stage"]) == {0.0, 1.0, 2.0, 3.0}
+    lasso = make_pipeline(LogisticRegression(C=100, max_iter=2000), ["tumour_ct__original_firstorder_Mean"],
+                          clinical=["age", "stage"], categorical=["stage"]).fit(table, table["T"])
+    Z = lasso.named_steps["features"].transform(table)
+    assert Z.shape[1] == 1 + 1 + 4  # imaging, age, one column per stage
+    unseen = table.assign(stage=[9.0] * n)
+    np.testing.assert_array_equal(lasso.named_steps["features"].transform(unseen)[:, 2:], 0.0)
+    p = lasso.predict_proba(table)[:, 1]
+    assert roc_auc_score(table["T"], p) > 0.9  # the non-ordinal level is learned
+    ft = make_pipeline(FeatureTokenTransformer(d_token=8, n_heads=2, n_layers=1, max_epochs=80, patience=80,
+                                               lr=3e-3, dropout=0.0), [],
+                       clinical=["age", "stage"], categorical=["stage"]).fit(table, table["T"])
+    model = ft.named_steps["model"]
+    assert tuple(model.categorical) == (-1,)
+    np.testing.assert_array_equal(model.categories_[0], [0.0, 1.0, 2.0, 3.0])
+    p_ft = ft.predict_proba(table)[:, 1]
+    assert roc_auc_score(table["T"], p_ft) > 0.7
+    assert p_ft[stage == 3].mean() > p_ft[stage != 3].mean() + 0.1  # the stage-3 token carries the risk
+    with pytest.raises(SettingsError, match="must also be clinical"):
+        ModelSettings.validate_dict({"target": "T", "clinical": ["age"], "categorical": ["stage"]})

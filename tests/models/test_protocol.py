@@ -55,12 +55,13 @@ def test_scaler_and_selector_never_see_test_rows():
     protocol = Protocol(kind="holdout_cv", repeats=2, n_folds=3, n_boot=50, seed=4)
     res = evaluate(df, "TP53", {("lasso", "fused"): pipe}, protocol)
     pred = res.predictions
-    test_rows = {rep: {int(c[1:]) for c in g.loc[g.split == "test", "case_id"]} for rep, g in pred.groupby("repeat")}
+    test_rows = {rep: {int(c[1:]) for c in g["case_id"]} for rep, g in pred[pred.split == "test"].groupby("repeat")}
     assert all(len(t) == 8 for t in test_rows.values())  # 9:1 of 80
-    # per repeat: 3 CV fits + 1 refit, in that order
+    # per repeat: 3 CV fits + 1 refit, in that order; then the final model on every case
     for spies in (SpyScaler.seen, SpySelector.seen):
-        assert len(spies) == 8
-        for i, seen in enumerate(spies):
+        assert len(spies) == 9
+        assert len(spies[-1]) == 80  # the final model (the one saved) sees every case, after the evaluation
+        for i, seen in enumerate(spies[:-1]):
             rep, fold = divmod(i, 4)
             assert not seen & test_rows[rep], "a test row reached fit()"
             if fold < 3:

@@ -87,3 +87,51 @@ def test_study_extracts_features_from_auto_masks(attention_model, seg_cohort, tm
     assert sorted(status["case_id"]) == sorted(table["case_id"]) and (status["status"] == "predicted").all()
     for row in status.itertuples():
         assert features.loc[row.case_id, "tumour_ct__original_shape_VoxelVolume"] == pytest.approx(row.voxels * 54.0)
+
+
+def test_study_compares_manual_and_auto_masks_on_the_same_models(attention_model, seg_cohort, tmp_path) -> None:
+    """Seed 001's mask experiment in one study: models trained on the manual masks, every fold's (and hold-out's)
+    test cases also evaluated on the features of the masks the segmentation model predicts (``data.compare_masks``),
+    side by side in the metrics and the report."""
+    import json
+
+    import numpy as np
+
+    from radiogenomics.io import read_image
+    from radiogenomics.study import StudySettings, run_study
+
+    model_dir, _ = attention_model
+    table = pd.concat([pd.read_csv(seg_cohort.train), pd.read_csv(seg_cohort.test)], ignore_index=True)
+    for col in ("ct", "pet", "tumour_mask"):
+        table[col] = [str(seg_cohort.folder / v) for v in table[col]]
+    volume = np.array([int((read_image(p).array > 0).sum()) for p in table["tumour_mask"]])
+    table["TP53"] = (volume > np.median(volume)).astype(int)  # a target the tumour's size predicts
+    table.to_csv(tmp_path / "manifest.csv", index=False)
+    settings = StudySettings.validate_dict({
+        "data": {"manifest": "manifest.csv", "compare_masks": {"tumour_mask": f"auto:{model_dir}"}},
+        "workers": 1, "targets": ["TP53"],
+        "extraction": {"rois": ["tumour"], "modalities": ["ct"],
+                       "extraction": {"tumour": {"featureClass": {"shape": ["VoxelVolume", "SurfaceArea"],
+                                                                  "firstorder": ["Mean", "Energy"]}}}},
+        "stats": {"enabled": False}, "cluster": {"enabled": False},
+        "models": {"models": ["lasso"], "sources": ["fused"], "protocol": "kfold", "folds": 3, "n_boot": 20,
+                   "k": 4},
+        "report": {"overlay_cases": 0},
+    }, base=tmp_path)
+    res = run_study(settings, tmp_path / "out")
+    assert res.status["models"] == "ran"
+    out = tmp_path / "out"
+    manual = pd.read_parquet(out / "features.parquet").set_index("case_id")
+    auto = pd.read_parquet(out / "features_compare.parquet").set_index("case_id")
+    assert not np.allclose(manual["tumour_ct__original_shape_VoxelVolume"],
+                           auto.loc[manual.index, "tumour_ct__original_shape_VoxelVolume"])
+    metrics = pd.DataFrame(json.loads((out / "models" / "TP53" / "metrics.json").read_text()))
+    auc = metrics[(metrics.metric == "roc_auc") & (metrics.split == "cv")].set_index("source")
+    assert {"fused", "fused@auto"} <= set(auc.index) and auc.loc["fused@auto", "n"] == len(table)
+    # the same fold models predicted both: the predictions differ only through the features
+    pred = pd.read_parquet(out / "models" / "TP53" / "lasso__fused@auto" / "predictions.parquet")
+    base = pd.read_parquet(out / "models" / "TP53" / "lasso__fused" / "predictions.parquet")
+    assert set(pred.loc[pred.split == "cv", "case_id"]) == set(base.loc[base.split == "cv", "case_id"])
+    assert not (out / "models" / "TP53" / "lasso__fused@auto" / "model").exists()  # an evaluation, not a model
+    html = (out / "report.html").read_text()
+    assert "Reference masks vs alternate masks" in html and "auto ROC AUC" in html

@@ -25,6 +25,7 @@ def test_every_stage_ran_and_wrote_its_artefacts(tiny_study) -> None:
     expected = {s: "ran" for s in STAGES}
     if not settings.cluster.enabled:
         expected["cluster"] = "disabled"
+    expected["validation"] = "disabled"  # no external cohort in the tiny study (tests/study/test_validation.py)
     assert result.status == expected
     features = pd.read_parquet(out / "features.parquet")
     assert len(features) == 30 and any(c.startswith("tumour_pet__") for c in features.columns)
@@ -46,8 +47,9 @@ def test_every_stage_ran_and_wrote_its_artefacts(tiny_study) -> None:
 def test_progress_events_name_every_stage(tiny_study) -> None:
     settings, _, result = tiny_study
     kinds = {(e.stage, e.kind) for e in result.events}
-    for stage in (s for s in STAGES if s != "cluster" or settings.cluster.enabled):
+    for stage in (s for s in STAGES if (s != "cluster" or settings.cluster.enabled) and s != "validation"):
         assert (stage, "start") in kinds and (stage, "done") in kinds
+    assert ("validation", "skip") in kinds  # disabled: no external cohort
     steps = [e for e in result.events if e.stage == "extract" and e.kind == "step"]
     assert steps and steps[-1].done == steps[-1].total == 30
 

@@ -58,7 +58,7 @@ def test_model_command_writes_the_study_stage_tables(tiny_study, tmp_path: Path)
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     study, cli = out / "models" / "TP53", tmp_path / "models"
-    names = ["metrics.json", "folds.parquet", "delong.json", "meta.json"]
+    names = ["metrics.json", "added_value.json", "folds.parquet", "delong.json", "meta.json"]
     for d in sorted(p for p in study.iterdir() if p.is_dir()):
         names += [f"{d.name}/{f}" for f in ("metrics.parquet", "predictions.parquet", "confusion.csv")]
     _same_files(study, cli, names)

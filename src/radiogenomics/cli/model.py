@@ -1,4 +1,5 @@
-"""Commands ``model`` (evaluate mutation-prediction models) and ``predict`` (apply a saved model)."""
+"""Commands ``model`` (evaluate mutation-prediction models), ``predict`` (apply a saved model) and ``validate``
+(external validation of a saved model on another cohort)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def model(
     target: Annotated[str, typer.Option("--target", "-t", help="Binary 0/1 target column, e.g. TP53.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.", callback=out_folder)],
     clinical: Annotated[str | None, typer.Option(help="Comma-separated clinical columns.")] = None,
+    categorical: Annotated[str | None, typer.Option(help="Comma-separated clinical columns that are categorical "
+                                                         "(one-hot; tokens in the Transformer), e.g. grade.")]
+    = None,
     models: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(MODELS)}.")]
     = ",".join(DEFAULT_MODELS),
     sources: Annotated[str | None, typer.Option(help="Comma-separated sources (default: all found + fused).")]
@@ -51,7 +55,8 @@ def model(
 
     try:
         settings = ModelSettings.validate_dict(dict(
-            target=target, clinical=split_list(clinical), models=split_list(models), sources=split_list(sources),
+            target=target, clinical=split_list(clinical), categorical=split_list(categorical),
+            models=split_list(models), sources=split_list(sources),
             repeats=repeats, seed=seed, folds=folds, protocol=protocol, test_size=test_size, selector=selector, k=k,
             drop=split_list(drop), n_boot=n_boot))
         df = read_table(features)
@@ -61,7 +66,8 @@ def model(
             res = run(settings, df, out, exclude=failed_beside(features),
                       progress=lambda done, total, what: bar.update(task, completed=done, total=total,
                                                                     description=what))
-        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.result.protocol_reason)
+        print_results(res.result.summary(), json.loads(res.paths["delong"].read_text()), res.result.protocol_reason,
+                      added=json.loads(res.paths["added_value"].read_text()))
         console.print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc
@@ -75,16 +81,19 @@ def predict(
     allow_pickle: Annotated[bool, typer.Option(help="Also load a pickled model (model.joblib: loading it runs "
                                                     "code; only for a folder your own run wrote).")] = False,
 ) -> None:
-    """Apply a saved model to a feature table (its files are checked against the checksums saved with it)."""
+    """Apply a saved model to a feature table (its files are checked against the checksums saved with it); the
+    probabilities are recalibrated as the run stored (model.json "recalibration")."""
     import pandas as pd
 
+    from radiogenomics.models.metrics import recalibrate
     from radiogenomics.models.outputs import apply_encodings
     from radiogenomics.models.persistence import load_model
+    from radiogenomics.models.validate import model_folder
 
     try:
-        est, meta = load_model(modeldir, allow_pickle=allow_pickle)
+        est, meta = load_model(model_folder(modeldir), allow_pickle=allow_pickle)
         df = apply_encodings(read_table(features), meta.get("encodings", {}))  # the training run's codes
-        p = est.predict_proba(df)[:, 1]
+        p = recalibrate(est.predict_proba(df)[:, 1], meta.get("recalibration"))  # as the run calibrated it
         if "case_id" in df.columns:
             result = pd.DataFrame({"case_id": df["case_id"], "prob": p})
         else:  # no ids to invent: the rows are numbered as in the table (1-based)
@@ -93,5 +102,42 @@ def predict(
         out.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(out, index=False)
         console.print(f"wrote {out} ({len(df)} cases)")
+    except RadiogenomicsError as exc:
+        raise fail(exc) from exc
+
+
+@app.command()
+def validate(
+    modeldir: Annotated[Path, typer.Argument(help="A saved model: OUT/<model>__<source> (or its model/ folder).")],
+    features: Annotated[Path, typer.Argument(help="The external cohort's table (.parquet or .csv).")],
+    target: Annotated[str, typer.Option("--target", "-t", help="Binary 0/1 target column of the external table.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.", callback=out_folder)],
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    harmonise: Annotated[bool, typer.Option(help="Map the imaging inputs to the training cohort's mean and SD first "
+                                                 "(reference-batch ComBat, location/scale).")] = False,
+    allow_pickle: Annotated[bool, typer.Option(help="Also load a pickled model (loading it runs code).")] = False,
+) -> None:
+    """Apply a saved model to another cohort: AUC, accuracy, sensitivity, specificity, F1 with 95% CIs, calibration
+    slope/intercept and Brier; OUT/metrics.json, predictions.csv, shift.csv, ROC and calibration figures."""
+    from rich.table import Table
+
+    from radiogenomics.models.validate import ValidationSettings, run
+
+    try:
+        settings = ValidationSettings.validate_dict(dict(target=target, n_boot=n_boot, seed=seed, harmonise=harmonise,
+                                                         allow_pickle=allow_pickle))
+        res = run(settings, modeldir, read_table(features), out)
+        table = Table("metric", "value [95% CI]", "n", "positives", title=f"external validation of "
+                      f"{res.meta['model']} / {res.meta['source']}", title_justify="left")
+        for r in res.metrics.itertuples(index=False):
+            table.add_row(r.metric, f"{r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", str(r.n), str(r.n_pos))
+        console.print(table)
+        if not res.metrics["reliable"].iloc[0]:
+            console.print(f"[yellow]unreliable: {res.metrics['reason'].iloc[0]}[/]")
+        if res.meta.get("median_abs_smd") is not None:
+            console.print(f"feature shift against the training cohort: median |SMD| {res.meta['median_abs_smd']:.2f} "
+                          f"(OUT/shift.csv)")
+        console.print(f"wrote {out}")
     except RadiogenomicsError as exc:
         raise fail(exc) from exc

@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _fmt(value: float) -> str:
-    return "–" if value != value else f"{value:.3f}"
+def _fmt(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{value:.3f}"
 
 
-def print_results(summary: pd.DataFrame, delong: list[dict[str, Any]], protocol_reason: str = "") -> None:
-    """ROC AUC per model × source and split with its 95% CI, ``n`` and positives; unreliable results say why."""
+def print_results(summary: pd.DataFrame, delong: list[dict[str, Any]], protocol_reason: str = "",
+                  added: list[dict[str, Any]] | None = None) -> None:
+    """ROC AUC per model × source and split with its 95% CI, ``n`` and positives; unreliable results say why; the
+    added value of imaging over the clinical model (``added``, records of ``added_value.json``)."""
     auc = summary[summary.metric == "roc_auc"]
     table = Table("model", "source", "split", "ROC AUC [95% CI]", "n", "positives", "note",
                   title="ROC AUC" + (f" — protocol {protocol_reason}" if protocol_reason else ""), title_justify="left")
@@ -39,3 +41,8 @@ def print_results(summary: pd.DataFrame, delong: list[dict[str, Any]], protocol_
     for r in delong:
         console.print(f"  r{r['repeat']} {r['model_a']:>12} / {r['source_a']:<16} AUC {r['auc_a']:.3f} vs "
                       f"{r['auc_b']:.3f}  z={r['z']:+.2f}  p={r['p']:.3g}")
+    for r in added or []:
+        what = "CV folds" if r["split"] == "cv" else "hold-out"
+        console.print(f"imaging adds {r['difference']:+.3f} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] ROC AUC: "
+                      f"{r['model']} / {r['source']} vs {r['reference']}, {what} ({r['method']}, p={_fmt(r['p'])}, "
+                      f"n={r['n']})" + ("" if r["reliable"] else f" [yellow]unreliable: {r['reason']}[/]"))

@@ -6,8 +6,9 @@
 - :func:`cluster_patients` — agglomerative clustering for k in a range, Davies–Bouldin / silhouette /
   Calinski–Harabasz (:mod:`radiogenomics.cluster.scores`), k chosen by the smallest Davies–Bouldin index,
   bootstrap stability (adjusted Rand index);
-- :func:`cluster_association` (chi-square / Fisher / Kruskal–Wallis of clusters vs variables) and
-  :func:`cluster_vs_rest` (feature tests for the volcano plots);
+- :func:`cluster_association` (chi-square / Fisher / Kruskal–Wallis of clusters vs variables),
+  :func:`cluster_vs_rest` and :func:`features_by_target` (feature tests for the volcano plots: each cluster vs the
+  rest, target-positive vs target-negative);
 - :func:`scores_figure`, :func:`tsne_map`, :func:`tsne_figure`, :func:`cluster_heatmap`;
 - :func:`run_clustering` — all of it, written to a folder (``radiogenomics cluster``).
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from radiogenomics.lazy import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
-    "association": ("ASSOCIATION_COLUMNS", "cluster_association", "cluster_vs_rest"),
+    "association": ("ASSOCIATION_COLUMNS", "cluster_association", "cluster_vs_rest", "features_by_target"),
     "cluster": ("LINKAGES", "SCORE_COLUMNS", "ClusterResult", "cluster_patients"),
     "embed": ("feature_embedding", "oof_transformer_embeddings"),
     "errors": ("ClusterError",),

@@ -5,8 +5,16 @@ or scaled + PCA radiomic features), clusters them for every k of the range
 (:func:`~radiogenomics.cluster.cluster_patients`, k chosen by the smallest Davies–Bouldin index), tests the
 clusters against the targets, clinical and annotation variables (:func:`~radiogenomics.cluster.cluster_association`),
 compares every cluster with the rest on the deep and the radiomic features
-(:func:`~radiogenomics.cluster.cluster_vs_rest`) and draws the figures. Clinical variables are tested, never used
-to build the embedding (that would make their association circular).
+(:func:`~radiogenomics.cluster.cluster_vs_rest`), compares the deep features between the target-positive and
+target-negative patients of every binary target (:func:`~radiogenomics.cluster.features_by_target`) and draws the
+figures. Clinical variables are tested, never used to build the embedding (that would make their association
+circular).
+
+The deep features against the targets: the transformer embedding is out of fold (each patient's coordinates come
+from a model that never saw that patient), so testing it against the target it was trained on (the first one) is
+not circular in-sample fitting; but the embedding was trained to separate that target, so that panel is expected
+to show a separation (a check that the embedding learnt the target, not a discovery). The other targets were not
+used to build the embedding.
 
 Files written under ``outdir``:
 
@@ -17,7 +25,10 @@ Files written under ``outdir``:
 ``association.parquet``     :func:`~radiogenomics.cluster.cluster_association` table
 ``volcano_deep.parquet``    cluster-vs-rest tests of the embedding columns
 ``volcano_radiomic.parquet`` cluster-vs-rest tests of the radiomic features
-``dbi.png|svg``, ``tsne.png|svg``, ``heatmap.png|svg``, ``volcano_deep.png|svg``, ``volcano_radiomic.png|svg``
+``volcano_deep_target.parquet`` target-positive vs target-negative tests of the embedding columns, per binary
+                            target (``target``, ``comparison`` ``"<target>: 1 vs 0"``, ``n_pos``, ``n_neg`` ...)
+``dbi.png|svg``, ``tsne.png|svg``, ``heatmap.png|svg``, ``volcano_deep.png|svg``, ``volcano_radiomic.png|svg``,
+``volcano_deep_target.png|svg`` (one panel per target)
 ``cluster.json``            chosen k, scores, association records, settings, seed, version, warnings
 """
 
@@ -34,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from radiogenomics import __version__
-from radiogenomics.cluster.association import cluster_association, cluster_vs_rest
+from radiogenomics.cluster.association import cluster_association, cluster_vs_rest, features_by_target
 from radiogenomics.cluster.cluster import ClusterResult, cluster_patients
 from radiogenomics.cluster.embed import feature_embedding, oof_transformer_embeddings
 from radiogenomics.cluster.errors import ClusterError
@@ -59,10 +70,14 @@ class ClusterOutputs:
     ----------
     result : the :class:`~radiogenomics.cluster.ClusterResult`.
     association : association of the clusters with the targets, clinical and annotation variables.
-    figures : figure name (``dbi``, ``tsne``, ``heatmap``, ``volcano_deep``, ``volcano_radiomic``) → PNG path.
+    figures : figure name (``dbi``, ``tsne``, ``heatmap``, ``volcano_deep``, ``volcano_radiomic``,
+        ``volcano_deep_target``) → PNG path.
     outdir : the output folder.
     embedding : the embedding that was clustered (index ``case_id`` or row).
     volcano_deep, volcano_radiomic : cluster-vs-rest tables (``None`` when not computed, see ``warnings``).
+    volcano_deep_target : target-positive vs target-negative tests of the embedding columns
+        (:func:`~radiogenomics.cluster.features_by_target`; ``None`` when no target could be compared, see
+        ``warnings``, or no target was given).
     written : every file written.
     warnings : analyses left out, with the reason.
     """
@@ -74,6 +89,7 @@ class ClusterOutputs:
     embedding: pd.DataFrame | None = None
     volcano_deep: pd.DataFrame | None = None
     volcano_radiomic: pd.DataFrame | None = None
+    volcano_deep_target: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -128,7 +144,8 @@ def run_clustering(
         Output folder (created).
     targets : sequence of str
         Target columns; the first one trains the transformer embedding; all are tested against the clusters and
-        drawn as annotation bars.
+        drawn as annotation bars; the embedding columns are compared between the classes of each 0/1 target
+        (a target with fewer than 3 patients in a class is left out, with a warning).
     clinical : sequence of str
         Clinical columns tested against the clusters.
     annotate : sequence of str
@@ -206,6 +223,18 @@ def run_clustering(
         for comp, why in res.attrs.get("skipped", {}).items():
             warnings.append(f"{name}: {comp} not compared: {why}")
         vol[name] = res
+    if targets:
+        name = "volcano_deep_target"
+        try:
+            res = features_by_target(emb_table, table[list(dict.fromkeys(targets))], emb_cols)
+        except ClusterError as exc:
+            logger.warning("%s not computed: %s", name, exc)
+            warnings.append(f"{name} not computed: {exc}")
+            res = None
+        else:
+            for target, why in res.attrs.get("skipped", {}).items():
+                warnings.append(f"{name}: {target} not compared: {why}")
+        vol[name] = res
 
     # tables
     emb_out = emb_table.copy()
@@ -232,11 +261,16 @@ def run_clustering(
     _save("tsne", tsne_figure(coords, labels, colour_by))
     bars = table[list(dict.fromkeys([*targets, *annotate]))]
     _save("heatmap", cluster_heatmap(emb_table, labels, bars, tree=result.tree))
+    trained_on = f"{targets[0]}: 1 vs 0" if embedding == "transformer" else None
     for name, res in vol.items():
         if res is not None:
-            title = "deep features" if name == "volcano_deep" else "radiomic features"
-            fig = volcano_grid(res, "comparison", n_labels=3 if name == "volcano_deep" else 5,
-                               title_fn=lambda keys, t=title: f"{keys['comparison']} ({t})")
+            title = "radiomic features" if name == "volcano_radiomic" else "deep features"
+
+            def title_fn(keys: Mapping[str, Any], t: str = title) -> str:
+                note = ", embedding target" if keys["comparison"] == trained_on else ""
+                return f"{keys['comparison']} ({t}{note})"
+
+            fig = volcano_grid(res, "comparison", n_labels=5 if name == "volcano_radiomic" else 3, title_fn=title_fn)
             _save(name, fig)
 
     info = {
@@ -265,4 +299,5 @@ def run_clustering(
     written.append(path)
     return ClusterOutputs(result=result, association=association, figures=figures, outdir=out, embedding=emb,
                           volcano_deep=vol.get("volcano_deep"), volcano_radiomic=vol.get("volcano_radiomic"),
+                          volcano_deep_target=vol.get("volcano_deep_target"),
                           written=written, warnings=warnings)

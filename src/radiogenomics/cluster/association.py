@@ -17,6 +17,13 @@ logged warning and listed in ``result.attrs["skipped"]`` with the reason.
 (:func:`radiogenomics.stats.compare_groups`, levels ``["rest", "cluster <c>"]``, so a positive ``log2fc`` means
 higher in the cluster), one block of rows per cluster with the FDR computed within the block; draw it with
 :func:`radiogenomics.stats.volcano_grid` faceted by ``comparison``.
+
+:func:`features_by_target` is the same comparison for the classes of each binary (0/1) target instead of the
+clusters: target-positive against target-negative patients (:func:`radiogenomics.stats.compare_groups`, levels
+``["neg", "pos"]``, so a positive ``log2fc`` / ``smd`` / effect means higher in the target-positive patients),
+rows with a missing target left out, one block of rows per target with the FDR computed within the block. A
+target that is not 0/1 or has fewer than ``min_group_size`` patients in a class is left out (logged;
+``attrs["skipped"]``), never returned as rows of NaN.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from radiogenomics.errors import UnknownNameError
 from radiogenomics.stats import categorical_association, compare_groups, fdr_bh
 from radiogenomics.stats.errors import StatsError
 
-__all__ = ["ASSOCIATION_COLUMNS", "cluster_association", "cluster_vs_rest", "is_continuous"]
+__all__ = ["ASSOCIATION_COLUMNS", "cluster_association", "cluster_vs_rest", "features_by_target", "is_continuous"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,7 @@ ASSOCIATION_COLUMNS = ("variable", "kind", "test", "n", "levels", "statistic", "
                        "effect_type", "min_expected")
 _COL = "__cluster__"
 _GROUP = "__in_cluster__"
+_CLASS = "__target_class__"
 
 
 def is_continuous(values: pd.Series, max_levels: int = 10) -> bool:
@@ -190,5 +198,91 @@ def cluster_vs_rest(
         raise ClusterError(f"no cluster could be compared with the rest: {skipped}")
     out = pd.concat(frames, ignore_index=True)
     out["comparison"] = out["comparison"].astype("string")
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def _binary_classes(values: pd.Series) -> np.ndarray | None:
+    """``values`` (non-missing) as a boolean array (True = 1), or None when they are not all 0 or 1."""
+    if not (pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values)):
+        return None
+    v = values.to_numpy(dtype=np.float64)
+    if not np.isin(v, (0.0, 1.0)).all():
+        return None
+    return v == 1.0
+
+
+def features_by_target(
+    table: pd.DataFrame,
+    targets: pd.DataFrame,
+    features: Sequence[str],
+    *,
+    test: str = "auto",
+    min_group_size: int = 3,
+) -> pd.DataFrame:
+    """Target-positive against target-negative patients, feature by feature, for every binary target (module
+    docstring).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per patient, holding the ``features`` (e.g. the embedding columns).
+    targets : pandas.DataFrame
+        One 0/1 column per target, one row per row of ``table`` in the same order (missing values: the patient is
+        left out of that target's comparison).
+    features : sequence of str
+        Numeric feature columns of ``table``.
+    test : str
+        :func:`~radiogenomics.stats.compare_groups` test (default ``"auto"``: Welch or Mann–Whitney per feature,
+        as :func:`cluster_vs_rest`).
+    min_group_size : int
+        A target with fewer patients than this in either class is left out (logged; ``attrs["skipped"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``target`` (column name), ``comparison`` (``"<target>: 1 vs 0"``), then the columns of
+        :func:`~radiogenomics.stats.compare_groups` with group columns ``n_neg``, ``n_pos``, ``mean_neg``,
+        ``mean_pos`` ... (``pos`` = target 1, ``neg`` = target 0). ``attrs["skipped"]`` maps each target left
+        out to the reason.
+
+    Raises
+    ------
+    ClusterError
+        No feature, ``targets`` not aligned with ``table``, or no target could be compared.
+    """
+    feats = list(features)
+    if not feats:
+        raise ClusterError("features_by_target needs at least one feature")
+    if len(targets) != len(table):
+        raise ClusterError(f"targets must have one row per row of the table ({len(table)}), got {len(targets)}")
+    data = table[feats].reset_index(drop=True)
+    frames = []
+    skipped: dict[str, str] = {}
+    for name in dict.fromkeys(targets.columns):
+        values = targets[name].reset_index(drop=True)
+        present = values.notna().to_numpy()
+        positive = _binary_classes(values[present])
+        if positive is None:
+            levels = [str(v) for v in pd.unique(values[present])][:5]
+            skipped[str(name)] = f"not a 0/1 target (values {levels})"
+        else:
+            n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+            if min(n_pos, n_neg) < min_group_size:
+                skipped[str(name)] = (f"{n_pos} patient(s) with {name} = 1 and {n_neg} with {name} = 0; at least "
+                                      f"{min_group_size} of each are needed")
+        if str(name) in skipped:
+            logger.warning("%s not compared: %s", name, skipped[str(name)])
+            continue
+        df = data.loc[present].assign(**{_CLASS: np.where(positive, "pos", "neg")})
+        res = compare_groups(df, feats, _CLASS, test, levels=["neg", "pos"], min_group_size=min_group_size)
+        res.insert(0, "comparison", f"{name}: 1 vs 0")
+        res.insert(0, "target", str(name))
+        frames.append(res)
+    if not frames:
+        raise ClusterError(f"no target could be compared: {skipped}")
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("target", "comparison"):
+        out[col] = out[col].astype("string")
     out.attrs["skipped"] = skipped
     return out

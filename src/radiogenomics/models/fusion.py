@@ -18,14 +18,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
 
 from radiogenomics.models.errors import ModelParameterError
-from radiogenomics.models.pipeline import make_pipeline
+from radiogenomics.models.pipeline import ColumnSelector, make_pipeline
 from radiogenomics.models.registry import check_model_names, make_model
-from radiogenomics.models.sources import CLINICAL, source_columns
+from radiogenomics.models.sources import CLINICAL, STACKED, source_columns
+from radiogenomics.models.stacked import StackedClinical
 
-__all__ = ["LateFusion", "build_models"]
+__all__ = ["LateFusion", "build_models", "input_columns"]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -96,6 +98,7 @@ def build_models(
     late: str | None = "mean",
     transformer_params: Mapping | None = None,
     clinical_weight: float = 4.0,
+    categorical: Sequence[str] = (),
 ) -> dict[tuple[str, str], BaseEstimator]:
     """``(model, source) → pipeline`` for every requested model and source.
 
@@ -110,7 +113,12 @@ def build_models(
       ``"stack"``);
     * ``late+clinical`` — stacking (:class:`LateFusion` ``method="stack"``) of the per-source imaging
       models and the clinical-only model: the meta-learner weighs a strong clinical model against
-      weak imaging ones on inner out-of-fold predictions.
+      weak imaging ones on inner out-of-fold predictions;
+    * ``stacked`` — the clinical variables plus the out-of-fold score of the model over all imaging columns in a
+      penalised logistic model whose imaging weight can shrink to 0
+      (:class:`~radiogenomics.models.stacked.StackedClinical`).
+
+    ``categorical`` names the clinical columns that are categorical (one-hot, or tokens in the Transformer).
 
     ``transformer_params`` overrides the :class:`~radiogenomics.models.transformer.FeatureTokenTransformer`
     defaults (e.g. ``{"d_token": 16}``).
@@ -124,6 +132,7 @@ def build_models(
 
     def pipe(m: str, cols: list[str] | None, with_clinical: bool) -> BaseEstimator:
         return make_pipeline(estimator(m), cols, clinical=clin if with_clinical else (),
+                             categorical=categorical if with_clinical else (),
                              clinical_weight=clinical_weight, selector=selector, k=k, random_state=seed)
 
     out: dict[tuple[str, str], BaseEstimator] = {}
@@ -138,6 +147,12 @@ def build_models(
                     raise ModelParameterError(f"source {s!r} needs clinical columns")
                 members.append((CLINICAL, pipe(m, [], True)))
                 out[(m, s)] = LateFusion(members, method="stack", random_state=seed)
+            elif s == STACKED:
+                if not clin:
+                    raise ModelParameterError(f"source {s!r} needs clinical columns")
+                imaging = pipe(m, source_columns(imaging_sources, "fused"), False)
+                out[(m, s)] = StackedClinical(imaging, clin, list(categorical), clinical_weight=clinical_weight,
+                                              random_state=seed)
             elif s == CLINICAL:
                 if not clin:
                     raise ModelParameterError("source 'clinical' needs clinical columns")
@@ -149,3 +164,20 @@ def build_models(
             else:
                 out[(m, s)] = pipe(m, source_columns(imaging_sources, s), False)
     return out
+
+
+def input_columns(est: BaseEstimator) -> list[str]:
+    """The table columns an estimator of :func:`build_models` reads (to check a table before predicting).
+
+    A pipeline's column selection, the union over a :class:`LateFusion`'s members, a stacked model's imaging
+    columns and clinical columns, the searched estimator of a grid search; empty when unknown.
+    """
+    if isinstance(est, GridSearchCV):
+        return input_columns(est.estimator)
+    if isinstance(est, StackedClinical):
+        return list(dict.fromkeys([*input_columns(est.imaging), *est.clinical]))
+    if isinstance(est, LateFusion):
+        return list(dict.fromkeys(c for _, member in est.estimators for c in input_columns(member)))
+    if isinstance(est, Pipeline) and isinstance(est.steps[0][1], ColumnSelector):
+        return list(est.steps[0][1].columns or [])
+    return []

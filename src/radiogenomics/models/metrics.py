@@ -26,7 +26,8 @@ from radiogenomics.models.errors import InvalidTargetError
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["METRICS", "binary_metrics", "confusion", "roc_auc", "youden_threshold"]
+__all__ = ["METRICS", "binary_metrics", "calibration", "confusion", "recalibrate", "recalibration", "roc_auc",
+           "youden_threshold"]
 
 METRICS: tuple[str, ...] = (
     "accuracy", "precision", "sensitivity", "specificity", "f1", "roc_auc", "pr_auc", "brier",
@@ -108,3 +109,76 @@ def youden_threshold(y_true: ArrayLike, y_prob: ArrayLike) -> float:
     k = int(np.argmax(tpr - fpr))
     t = float(thr[k])
     return min(t, 1.0) if np.isfinite(t) else 1.0
+
+
+def _fit_logistic(y: np.ndarray, x: np.ndarray | None, offset: np.ndarray, iters: int = 200) -> np.ndarray:
+    """Maximum-likelihood ``[a]`` or ``[a, b]`` of ``logit P = a + b x + offset``: Newton-Raphson with step halving
+    (the log-likelihood never decreases, so saturated predictions cannot make it diverge)."""
+    X = np.ones((y.size, 1)) if x is None else np.column_stack([np.ones(y.size), x])
+
+    def loglik(beta: np.ndarray) -> float:
+        eta = X @ beta + offset
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+
+    beta = np.zeros(X.shape[1])
+    current = loglik(beta)
+    for _ in range(iters):
+        mu = 1.0 / (1.0 + np.exp(-np.clip(X @ beta + offset, -500, 500)))
+        w = np.maximum(mu * (1 - mu), 1e-12)
+        step = np.linalg.lstsq(X.T @ (X * w[:, None]), X.T @ (y - mu), rcond=None)[0]
+        for _half in range(60):
+            new = loglik(beta + step)
+            if new >= current - 1e-12:
+                break
+            step = step / 2
+        beta, gain, current = beta + step, new - current, new
+        if np.max(np.abs(step)) < 1e-10 or abs(gain) < 1e-14:
+            break
+    return beta
+
+
+def calibration(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
+    r"""``{"calibration_slope", "calibration_intercept"}`` of predictions ``prob``.
+
+    With :math:`\eta = \operatorname{logit} p`: the slope :math:`b` of :math:`\operatorname{logit} P(y=1) = a + b\eta`
+    (1 is ideal) and the intercept :math:`a` of :math:`\operatorname{logit} P(y=1) = a + \eta` (calibration in the
+    large, slope fixed at 1; 0 is ideal), maximum likelihood (Newton-Raphson).
+
+    Probabilities are clipped to :math:`[10^{-6}, 1 - 10^{-6}]`; one class only, or constant predictions (no slope
+    to estimate), gives NaN.
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    p = np.clip(np.asarray(prob, dtype=np.float64), 1e-6, 1 - 1e-6)
+    if y.min() == y.max() or np.ptp(p) == 0:
+        return {"calibration_slope": float("nan"), "calibration_intercept": float("nan")}
+    eta = np.log(p / (1 - p))
+    slope = _fit_logistic(y, eta, np.zeros_like(eta))[1]
+    intercept = _fit_logistic(y, None, eta)[0]
+    return {"calibration_slope": float(slope), "calibration_intercept": float(intercept)}
+
+
+def recalibration(y_true: ArrayLike, prob: ArrayLike) -> dict[str, float] | None:
+    r"""Logistic recalibration :math:`p^* = \sigma(a + b \operatorname{logit} p)` fitted by maximum likelihood on
+    out-of-fold predictions ``prob`` (Platt scaling), as ``{"intercept": a, "slope": b}``; ``None`` when it cannot
+    be estimated or is not increasing (:math:`b \le 0`: the predictions carry no usable ranking)."""
+    y = np.asarray(y_true, dtype=np.float64)
+    p = np.clip(np.asarray(prob, dtype=np.float64), 1e-6, 1 - 1e-6)
+    ok = np.isfinite(p)
+    y, p = y[ok], p[ok]
+    if y.size < 4 or y.min() == y.max() or np.ptp(p) == 0:
+        return None
+    eta = np.log(p / (1 - p))
+    a, b = _fit_logistic(y, eta, np.zeros_like(eta))
+    if not (np.isfinite(a) and np.isfinite(b)) or b <= 0:
+        return None
+    return {"intercept": float(a), "slope": float(b)}
+
+
+def recalibrate(prob: ArrayLike, recal: dict[str, float] | None) -> np.ndarray:
+    """``prob`` mapped by a :func:`recalibration` (unchanged when ``recal`` is None)."""
+    p = np.asarray(prob, dtype=np.float64)
+    if not recal:
+        return p
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    eta = recal["intercept"] + recal["slope"] * np.log(q / (1 - q))
+    return 1.0 / (1.0 + np.exp(-eta))

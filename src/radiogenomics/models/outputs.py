@@ -24,19 +24,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from radiogenomics.models.added_value import added_value
 from radiogenomics.models.delong import delong_test
 from radiogenomics.models.errors import InvalidTargetError, UnknownModelError
 from radiogenomics.models.figures import confusion_figure, loss_figure, roc_figure
-from radiogenomics.models.fusion import build_models
+from radiogenomics.models.fusion import build_models, input_columns
 from radiogenomics.models.persistence import save_model
 from radiogenomics.models.protocol import EvaluationResult, Protocol, evaluate
 from radiogenomics.models.registry import DEFAULT_MODELS
-from radiogenomics.models.sources import CLINICAL, find_sources
+from radiogenomics.models.signature import formula, signature_table
+from radiogenomics.models.sources import CLINICAL, FUSED, STACKED, find_sources
+from radiogenomics.models.stacked import StackedClinical
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["DELONG_COLUMNS", "apply_encodings", "delong_table", "prepare_table", "run_models", "write_outputs"]
+__all__ = ["ADDED_METRIC", "DELONG_COLUMNS", "added_records", "apply_encodings", "delong_table", "prepare_table",
+           "run_models", "write_outputs"]
 
 DELONG_COLUMNS = ("model_a", "source_a", "model_b", "source_b", "split", "repeat", "auc_a", "auc_b", "z", "p")
 
@@ -78,7 +82,8 @@ def apply_encodings(df: pd.DataFrame, encodings: Mapping[str, Sequence]) -> pd.D
 
 
 def prepare_table(
-    df: pd.DataFrame, target: str, clinical: Sequence[str] = (), drop: Sequence[str] = ()
+    df: pd.DataFrame, target: str, clinical: Sequence[str] = (), drop: Sequence[str] = (),
+    categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, list]]:
     """Model-ready table and the clinical encodings.
 
@@ -86,8 +91,10 @@ def prepare_table(
     ----------
     df : cohort table (``case_id``, features, clinical and target columns).
     target : target column (kept as is).
-    clinical : clinical columns; non-numeric ones are integer-coded (sorted categories, missing → NaN).
+    clinical : clinical columns; non-numeric ones and the ``categorical`` ones are integer-coded (sorted
+        categories, missing → NaN).
     drop : columns to remove first (e.g. other targets); absent names are ignored.
+    categorical : clinical columns declared categorical (coded even when numeric, e.g. grade 1/2/3).
 
     Returns
     -------
@@ -105,9 +112,12 @@ def prepare_table(
     missing = [c for c in clin if c not in out.columns]
     if missing:
         raise UnknownModelError(f"clinical columns not in the table: {missing}")
+    stray = [c for c in categorical if c not in clin]
+    if stray:
+        raise UnknownModelError(f"categorical columns must be clinical columns too: {stray}")
     encodings: dict[str, list] = {}
     for c in clin:
-        if not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
+        if c in categorical or not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
             encodings[c] = _sorted_categories(out[c])
     out = apply_encodings(out, encodings)
     keep = [c for c in out.columns
@@ -120,6 +130,7 @@ def run_models(
     target: str,
     *,
     clinical: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     models: Sequence[str] = DEFAULT_MODELS,
     sources: Sequence[str] | None = None,
     protocol: Protocol | None = None,
@@ -127,12 +138,16 @@ def run_models(
     k: int = 50,
     seed: int = 0,
     transformer_params: Mapping | None = None,
+    alternates: Mapping[str, pd.DataFrame] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[EvaluationResult, dict]:
     """Prepare the table, build every model × source and evaluate it under ``protocol``.
 
-    ``sources`` defaults to every source found plus ``fused``; when clinical columns are given the
-    ``clinical`` source is always added (a clinical-only model is always reported).
+    ``sources`` defaults to every source found plus ``fused``, and with clinical columns ``stacked``; when clinical
+    columns are given the ``clinical`` source is always added (a clinical-only model is always reported: the
+    reference of the added value of imaging). ``categorical`` names the categorical clinical columns; non-numeric
+    clinical columns are categorical too. ``alternates`` are other feature tables of the same cases
+    (:func:`~radiogenomics.models.protocol.evaluate`), prepared with the same encodings.
 
     Returns
     -------
@@ -141,17 +156,19 @@ def run_models(
     """
     protocol = protocol or Protocol(seed=seed)
     clin = list(clinical)
-    table, encodings = prepare_table(df, target, clin)
+    table, encodings = prepare_table(df, target, clin, categorical=categorical)
+    cat = [c for c in clin if c in encodings]
     found = find_sources(table, target, clin)
     imaging = [s for s in found if s != CLINICAL]
-    wanted = list(sources) if sources else [*imaging, "fused"]
+    wanted = list(sources) if sources else [*imaging, FUSED, *([STACKED] if clin else [])]
     if clin and CLINICAL not in wanted:
         wanted.append(CLINICAL)
     est = build_models(found, list(models), wanted, selector=selector, k=k, seed=seed,
-                       transformer_params=transformer_params)
-    result = evaluate(table, target, est, protocol, progress=progress)
+                       transformer_params=transformer_params, categorical=cat)
+    alt = {name: apply_encodings(frame, encodings) for name, frame in (alternates or {}).items()}
+    result = evaluate(table, target, est, protocol, alternates=alt, progress=progress)
     ran = result.protocol or protocol
-    meta = {"target": target, "clinical": clin, "encodings": encodings, "models": list(models),
+    meta = {"target": target, "clinical": clin, "categorical": cat, "encodings": encodings, "models": list(models),
             "sources": wanted, "protocol": {k2: _py(v) for k2, v in dataclasses.asdict(ran).items()},
             "protocol_requested": protocol.kind, "protocol_reason": result.protocol_reason,
             "selector": selector, "k": k, "seed": seed,
@@ -212,32 +229,59 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [{k: _py(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
+#: The ``metric`` of the added-value records in ``metrics.json``.
+ADDED_METRIC = "roc_auc_added"
+
+
+def added_records(added: pd.DataFrame) -> list[dict]:
+    """The :func:`~radiogenomics.models.added_value.added_value` rows as ``metrics.json`` records (metric
+    :data:`ADDED_METRIC`: the AUC difference to the reference, its interval, ``n``; ``reason`` names the reference
+    and the method)."""
+    out = []
+    for r in added.itertuples(index=False):
+        why = f"vs {r.reference} ({r.method}, p={r.p:.3g})" + (f"; {r.reason}" if r.reason else "")
+        out.append({k: _py(v) for k, v in {
+            "model": r.model, "source": r.source, "split": r.split, "metric": ADDED_METRIC, "value": r.difference,
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "n": r.n, "n_pos": r.n_pos, "reliable": r.reliable,
+            "reason": why}.items()})
+    return out
+
+
 def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -> dict[str, Path]:
     """Write every artefact of a run to ``outdir``.
 
-    Files: ``metrics.json`` (records model, source, split, metric, value, ci_low, ci_high, n; NaN →
-    null), ``folds.parquet``, ``delong.json`` (records :data:`DELONG_COLUMNS`), ``meta.json``, and per
+    Files: ``metrics.json`` (records model, source, split, metric, value, ci_low, ci_high, n, n_pos, reliable,
+    reason; NaN → null; splits ``cv``, ``test`` and ``apparent``, plus the added value of imaging as metric
+    :data:`ADDED_METRIC`), ``added_value.json`` (:func:`~radiogenomics.models.added_value.added_value`),
+    ``folds.parquet``, ``delong.json`` (records :data:`DELONG_COLUMNS`), ``meta.json``, and per
     ``<model>__<source>/``: ``metrics.parquet``, ``predictions.parquet``, ``confusion.csv``,
     ``confusion.png``, ``roc.png``, ``roc.svg``, ``loss_curves.json`` + ``loss_curves.png`` (models
-    with a training history), ``search.json`` (nested protocol: chosen parameters per fold) and
-    ``model/`` (the estimator refitted on the last repeat's training rows, with ``meta`` — including
-    the clinical encodings — in ``model.json``).
+    with a training history), ``search.json`` (nested protocol: chosen parameters per fold),
+    ``signature.csv`` + ``signature.txt`` (LASSO signatures and the stacked model:
+    :func:`~radiogenomics.models.signature.signature_table`) and ``model/`` (the final estimator, fitted on
+    every case, with ``meta`` — the clinical encodings, the input ``columns``, the ``threshold`` — in
+    ``model.json``).
 
     Returns
     -------
-    ``{"metrics", "folds", "delong", "meta"} → path`` plus ``"<model>__<source>" → folder``.
+    ``{"metrics", "added_value", "folds", "delong", "meta"} → path`` plus ``"<model>__<source>" → folder``.
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
+    added = added_value(result)
+    paths["added_value"] = out / "added_value.json"
+    paths["added_value"].write_text(json.dumps(_records(added), indent=1) + "\n")
     paths["metrics"] = out / "metrics.json"
-    paths["metrics"].write_text(json.dumps(_records(result.summary()), indent=1) + "\n")
+    paths["metrics"].write_text(json.dumps(_records(result.summary()) + added_records(added), indent=1) + "\n")
     paths["folds"] = out / "folds.parquet"
     result.folds.to_parquet(paths["folds"], index=False)
     paths["delong"] = out / "delong.json"
     paths["delong"].write_text(json.dumps(_records(delong_table(result)), indent=1) + "\n")
     paths["meta"] = out / "meta.json"
     paths["meta"].write_text(json.dumps(dict(meta), indent=1, default=str) + "\n")
+    apparent = result.folds[result.folds.split == "apparent"]
+    n_train = int(apparent["n"].max()) if not apparent.empty else None
     for (m, s), g in result.folds.groupby(["model", "source"], sort=False):
         d = out / f"{m}__{s}"
         d.mkdir(exist_ok=True)
@@ -258,6 +302,20 @@ def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -
             loss_figure(hist, d / "loss_curves.png", f"{m} / {s}")
         roc_figure(pr, d / "roc", f"{m} / {s}")
         if (m, s) in result.fitted:
-            save_model(result.fitted[(m, s)], d / "model", {**dict(meta), "model": m, "source": s})
-    logger.info("wrote %d model folders to %s", len(paths) - 4, out)
+            est = result.fitted[(m, s)]
+            extra: dict[str, Any] = {"model": m, "source": s, "columns": input_columns(est),
+                                     "threshold": result.thresholds.get((m, s)), "n_train": n_train,
+                                     "recalibration": result.recalibration.get((m, s)),
+                                     "final_fit": f"fitted on all {n_train} cases; its performance is estimated by "
+                                                  "the cv (and test) results"}
+            if isinstance(est, StackedClinical):
+                extra["imaging_weight"] = est.imaging_weight_
+            sig = signature_table(est, meta.get("encodings"))
+            if sig is not None:
+                sig.to_csv(d / "signature.csv", index=False)
+                levels = list(dict.fromkeys(sig["level"]))
+                (d / "signature.txt").write_text("".join(f"[{lv}] {formula(sig, lv)}\n" for lv in levels))
+                extra["signature"] = {lv: formula(sig, lv) for lv in levels}
+            save_model(est, d / "model", {**dict(meta), **extra})
+    logger.info("wrote %d model folders to %s", len(paths) - 5, out)
     return paths

@@ -16,7 +16,11 @@ so cross-validation refits it on the training rows of each fold only:
 
 Clinical columns (``clinical=``) take a separate branch — imputation, scaling and an optional weight —
 and bypass the filters and the selector, so a strong clinical covariate can never be selected away or
-drowned by hundreds of imaging features.
+drowned by hundreds of imaging features. Categorical clinical columns (``categorical=``, integer codes from
+:func:`~radiogenomics.models.outputs.prepare_table`) are one-hot encoded (a missing value is its own level; a
+level unseen in training gets all zeros) and weighted like the numeric ones; for a
+:class:`~radiogenomics.models.transformer.FeatureTokenTransformer` they are passed through as codes, last, and the
+Transformer embeds each as a categorical token.
 """
 
 from __future__ import annotations
@@ -31,16 +35,18 @@ from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from radiogenomics.errors import suggest
 from radiogenomics.models.errors import ModelParameterError, UnknownModelError
 from radiogenomics.models.harmonise import ComBat
+from radiogenomics.models.transformer import FeatureTokenTransformer
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["SELECTORS", "ColumnSelector", "CorrelationFilter", "LassoKSelector", "MRMRSelector", "make_pipeline"]
+__all__ = ["SELECTORS", "ColumnSelector", "CorrelationFilter", "LassoKSelector", "MRMRSelector", "clinical_branches",
+           "make_pipeline"]
 
 SELECTORS = ("none", "univariate", "mrmr", "lasso")
 
@@ -182,11 +188,38 @@ def _imaging_steps(selector: str, k: int, var_threshold: float, corr_threshold: 
     return steps
 
 
+def clinical_branches(clinical: Sequence[str], categorical: Sequence[str] = (), weight: float = 1.0,
+                      codes: bool = False) -> list[tuple[str, object, list[str]]]:
+    r"""The :class:`~sklearn.compose.ColumnTransformer` branches of the clinical columns.
+
+    Numeric columns: median imputation → standard scaling → :math:`\times w`. Categorical columns (a subset of
+    ``clinical``): missing → its own level (code -1) → one-hot (unseen levels: all zeros) → :math:`\times w`; or, with
+    ``codes``, the integer codes passed through unchanged (for the Transformer's categorical tokens). Empty
+    branches are left out; the categorical branch comes last.
+    """
+    cat = [c for c in clinical if c in set(categorical)]
+    num = [c for c in clinical if c not in set(cat)]
+    weight_step = ("weight", FunctionTransformer(_times, kw_args={"w": float(weight)}, feature_names_out="one-to-one"))
+    out: list[tuple[str, object, list[str]]] = []
+    if num:
+        out.append(("clinical", Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                                          ("scale", StandardScaler()), weight_step]), num))
+    if cat:
+        if codes:
+            out.append(("categorical", "passthrough", cat))
+        else:
+            out.append(("categorical", Pipeline([
+                ("impute", SimpleImputer(strategy="constant", fill_value=-1, keep_empty_features=True)),
+                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)), weight_step]), cat))
+    return out
+
+
 def make_pipeline(
     estimator: BaseEstimator,
     columns: Sequence[str] | None = None,
     *,
     clinical: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     clinical_weight: float = 1.0,
     selector: str = "univariate",
     k: int = 50,
@@ -207,6 +240,9 @@ def make_pipeline(
         appended after the selected imaging features. For a penalised linear model :math:`w > 1`
         divides the clinical coefficients' L2 penalty by :math:`w^2` (L1: by :math:`w`), i.e. the
         clinical covariates are (nearly) unpenalised.
+    categorical : the clinical columns that are categorical (integer codes): one-hot encoded, or categorical
+        tokens when ``estimator`` is a :class:`~radiogenomics.models.transformer.FeatureTokenTransformer` (its
+        ``categorical`` parameter is set to the last columns); see :func:`clinical_branches`.
     selector, k : imaging feature selection (``k`` capped at the features surviving the filters).
     var_threshold, corr_threshold : near-constant and correlation filters.
     harmoniser : any transformer inserted before scaling (advanced hook).
@@ -220,6 +256,9 @@ def make_pipeline(
     if not clinical_weight > 0:
         raise ModelParameterError(f"clinical_weight must be > 0, got {clinical_weight}")
     clin = list(clinical)
+    stray = [c for c in categorical if c not in clin]
+    if stray:
+        raise ModelParameterError(f"categorical columns must be clinical columns too: {stray}")
     img = None if columns is None else [c for c in columns if c not in clin]
     img_steps = _imaging_steps(selector, k, var_threshold, corr_threshold, harmoniser, random_state)
     if harmonise is not None:
@@ -233,19 +272,20 @@ def make_pipeline(
         if not head:
             head = [("columns", ColumnSelector(img))]
         return Pipeline([*head, *img_steps, ("model", estimator)])
-    clin_steps = Pipeline([
-        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-        ("scale", StandardScaler()),
-        ("weight", FunctionTransformer(_times, kw_args={"w": float(clinical_weight)})),
-    ])
+    tokens = isinstance(estimator, FeatureTokenTransformer)
+    n_cat = sum(c in set(categorical) for c in clin)
+    if tokens and n_cat:
+        estimator.set_params(categorical=tuple(range(-n_cat, 0)))
+    clin_branches = clinical_branches(clin, categorical, clinical_weight, codes=tokens)
     if img:
         if head:
             raise ModelParameterError("harmonise with clinical columns is not supported; harmonise imaging only")
-        branches = ColumnTransformer([("imaging", Pipeline(img_steps), list(img)), ("clinical", clin_steps, clin)],
+        branches = ColumnTransformer([("imaging", Pipeline(img_steps), list(img)), *clin_branches],
                                      remainder="drop", verbose_feature_names_out=False)
     else:
-        branches = ColumnTransformer([("clinical", clin_steps, clin)], remainder="drop")
-    return Pipeline([("columns", ColumnSelector([*(img or []), *clin], as_frame=True)), ("features", branches),
+        branches = ColumnTransformer(clin_branches, remainder="drop")
+    ordered = [c for _, _, cols in clin_branches for c in cols]
+    return Pipeline([("columns", ColumnSelector([*(img or []), *ordered], as_frame=True)), ("features", branches),
                      ("model", estimator)])
 
 

@@ -51,7 +51,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from radiogenomics.errors import suggest
 from radiogenomics.models.bootstrap import bootstrap_metrics
 from radiogenomics.models.errors import InvalidTargetError, ModelParameterError
-from radiogenomics.models.metrics import METRICS, binary_metrics, confusion, youden_threshold
+from radiogenomics.models.metrics import METRICS, binary_metrics, confusion, recalibration, youden_threshold
 from radiogenomics.models.registry import search_grids
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,14 @@ class EvaluationResult:
     columns model, source, repeat, fold, split, metric, value, ci_low, ci_high, n, threshold;
     ``predictions``: case_id, model, source, repeat, fold, split, y_true, prob;
     ``confusion``: model, source, repeat, fold, split, tp, fp, tn, fn;
-    ``fitted``: the estimators refitted on the training rows of the last repeat (``holdout_cv``), or on every
-    case (``kfold``, ``nested``: the model a user applies; its performance is the CV estimate);
+    ``fitted``: the final estimators, fitted on every case (the model a user applies; its performance is
+    estimated by the CV and the hold-out results, whose models never saw their test rows); their predictions on
+    the same cases are the ``apparent`` split (optimistic by construction, shown beside the honest ones);
+    ``thresholds``: per model × source the Youden threshold of the pooled out-of-fold predictions (every
+    repeat), the one the final model uses (``apparent`` split, external validation);
+    ``recalibration``: per model × source the logistic recalibration of the pooled out-of-fold predictions
+    (:func:`~radiogenomics.models.metrics.recalibration`) that external validation and ``predict`` apply to the
+    final model's probabilities (penalised and class-weighted models are under-confident or shifted by design);
     ``extras``: per-model, per-fold extra records: loss curves (``history`` from ``history_``) and, for
     the nested protocol, the inner search's ``best_params`` and ``best_inner_auc``;
     ``protocol``, ``protocol_reason``: the protocol that ran (``auto`` resolved) and why.
@@ -177,6 +183,8 @@ class EvaluationResult:
     extras: list[dict] = field(default_factory=list)
     protocol: Protocol | None = None
     protocol_reason: str = ""
+    thresholds: dict[ModelKey, float] = field(default_factory=dict)
+    recalibration: dict[ModelKey, dict[str, float] | None] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """See :func:`summarise`."""
@@ -212,6 +220,7 @@ def evaluate(
     protocol: Protocol | None = None,
     *,
     id_column: str = "case_id",
+    alternates: Mapping[str, pd.DataFrame] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> EvaluationResult:
     """Evaluate every ``(model, source) → estimator`` of ``models`` under ``protocol``.
@@ -223,6 +232,10 @@ def evaluate(
     models : mapping ``(model_name, source_name) → estimator`` accepting the full table.
     protocol : :class:`Protocol` (default: 9:1 hold-out + 5-fold CV, one repeat).
     id_column : patient identifier (row position when absent); must be unique.
+    alternates : ``{name: table}`` — other features of the same patients (e.g. extracted from automatic masks),
+        matched by ``id_column``. Every fold and hold-out model (fitted on ``study_df``'s training rows) also
+        predicts the alternate rows of its test cases; they are recorded as source ``<source>@<name>`` on the same
+        splits (cases missing from the alternate table are left out of its records).
     progress : called as ``progress(done, total, "model / source")`` after each model × source × repeat.
     """
     protocol = protocol or Protocol()
@@ -247,6 +260,8 @@ def evaluate(
     conf: list[dict] = []
     extras: list[dict] = []
     fitted: dict[ModelKey, BaseEstimator] = {}
+    thresholds: dict[ModelKey, float] = {}
+    recal: dict[ModelKey, dict[str, float] | None] = {}
 
     def record(key: ModelKey, rep: int, fold: int, split: str, idx: np.ndarray, p: np.ndarray,
                thr: float, ci: dict | None = None) -> None:
@@ -272,7 +287,28 @@ def evaluate(
         if hist:
             extras.append({"model": key[0], "source": key[1], "repeat": rep, "fold": fold, "history": hist})
 
+    alt_frames: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+    for name, frame in (alternates or {}).items():
+        if id_column not in frame.columns:
+            raise InvalidTargetError(f"alternate table {name!r} has no {id_column} column to match the cases")
+        keyed = frame.assign(**{id_column: frame[id_column].astype(str)}).drop_duplicates(id_column)
+        aligned = keyed.set_index(id_column, drop=False)
+        have = np.isin(ids, aligned.index.to_numpy())
+        alt_frames[name] = (aligned.reindex(ids).reset_index(drop=True), have)
+
+    def record_alternates(key: ModelKey, model: BaseEstimator, rep: int, fold: int, split: str, idx: np.ndarray,
+                          thr: float, ci_seed: int | None = None) -> None:
+        for name, (frame, have) in alt_frames.items():
+            sub = idx[have[idx]]
+            if not sub.size:
+                continue
+            p_alt = _proba(model, frame.iloc[sub])
+            ci = None if ci_seed is None else bootstrap_metrics(y[sub], p_alt, thr, n_boot=protocol.n_boot,
+                                                                 alpha=protocol.alpha, seed=ci_seed)
+            record((key[0], f"{key[1]}@{name}"), rep, fold, split, sub, p_alt, thr, ci)
+
     all_idx = np.arange(y.size)
+    oof_all: dict[ModelKey, tuple[list[np.ndarray], list[np.ndarray]]] = {}
     done, total = 0, protocol.repeats * len(models)
     for rep in range(protocol.repeats):
         seed = protocol.seed + rep
@@ -293,22 +329,33 @@ def evaluate(
                 thr = _threshold(protocol, y[tr_idx], _proba(model, df.iloc[tr_idx])) \
                     if protocol.threshold == "youden" else float(protocol.threshold)
                 record(key, rep, f, "cv", va_idx, p_va, thr)
+                record_alternates(key, model, rep, f, "cv", va_idx, thr)
                 keep_history(key, model, rep, f)
+            ys, ps = oof_all.setdefault(key, ([], []))
+            ys.append(y[train])
+            ps.append(oof[train])
             if test.size:
                 thr = _threshold(protocol, y[train], oof[train])
                 model = clone(est).fit(df.iloc[train], y[train])
                 p_te = _proba(model, df.iloc[test])
                 ci = bootstrap_metrics(y[test], p_te, thr, n_boot=protocol.n_boot, alpha=protocol.alpha, seed=seed)
                 record(key, rep, -1, "test", test, p_te, thr, ci)
+                record_alternates(key, model, rep, -1, "test", test, thr, ci_seed=seed)
                 keep_history(key, model, rep, -1)
-                fitted[key] = model
-            elif rep == protocol.repeats - 1:  # no hold-out: the model to keep is fitted on every case
-                fitted[key] = _searcher(protocol, key[0], clone(est), seed).fit(df, y)
+            if rep == protocol.repeats - 1:  # the final model: fitted on every case
+                final = _searcher(protocol, key[0], clone(est), seed).fit(df, y)
+                fitted[key] = final
+                thresholds[key] = _threshold(protocol, np.concatenate(ys), np.concatenate(ps))
+                recal[key] = recalibration(np.concatenate(ys), np.concatenate(ps))
+                p_all = _proba(final, df)
+                ci = bootstrap_metrics(y, p_all, thresholds[key], n_boot=protocol.n_boot, alpha=protocol.alpha,
+                                       seed=seed) if protocol.n_boot >= 10 else None
+                record(key, -1, -1, "apparent", all_idx, p_all, thresholds[key], ci)
             done += 1
             if progress is not None:
                 progress(done, total, f"{key[0]} / {key[1]}")
     return EvaluationResult(pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.DataFrame(conf),
-                            fitted, extras, protocol, reason)
+                            fitted, extras, protocol, reason, thresholds, recal)
 
 
 def cv_interval(values: np.ndarray, z: float = 1.959963984540054) -> tuple[float, float]:

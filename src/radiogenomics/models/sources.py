@@ -4,7 +4,8 @@ A cohort table column ``tumour_pet__original_glcm_Contrast`` belongs to source `
 (:func:`radiogenomics.table.parse_feature_column`: the prefix is ``<roi>_<modality>`` with a valid modality,
 so foreign names that merely contain ``__``, such as ``sum_variance__tissue_T1``, are not split). Other
 columns form one source named ``all``; clinical
-columns (given by name) form the source ``clinical``. ``fused`` means every imaging column (early fusion).
+columns (given by name) form the source ``clinical``. ``fused`` means every imaging column (early fusion);
+``stacked`` the clinical columns plus an imaging score (:mod:`radiogenomics.models.stacked`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from radiogenomics.errors import suggest
 from radiogenomics.models.errors import UnknownModelError
 from radiogenomics.table import parse_feature_column
 
-__all__ = ["CLINICAL", "FUSED", "find_sources", "source_columns"]
+__all__ = ["CLINICAL", "FUSED", "STACKED", "combined", "find_sources", "source_columns"]
 
 CLINICAL = "clinical"
 FUSED = "fused"
+STACKED = "stacked"
 ID_COLUMNS = ("case_id", "patient_id")
 
 
@@ -60,7 +62,13 @@ def source_columns(sources: dict[str, list[str]], name: str) -> list[str]:
     imaging = [c for k, cols in sources.items() if k != CLINICAL for c in cols]
     if name == FUSED:
         return imaging
-    if name == FUSED + "+" + CLINICAL:
+    if name in (FUSED + "+" + CLINICAL, STACKED):
         return imaging + list(sources.get(CLINICAL, []))
-    valid = [*sources, FUSED, FUSED + "+" + CLINICAL]
+    valid = [*sources, FUSED, FUSED + "+" + CLINICAL, STACKED]
     raise UnknownModelError(f"unknown source {name!r}.{suggest(name, valid)} Valid: {valid}")
+
+
+def combined(source: str) -> bool:
+    """Whether ``source`` combines imaging with the clinical columns (``stacked``, ``late+clinical``,
+    ``<imaging>+clinical``): the sources the added value of imaging is measured for (against ``clinical``)."""
+    return source == STACKED or source.endswith("+" + CLINICAL)

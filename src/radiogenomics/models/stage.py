@@ -152,6 +152,7 @@ class ModelSettings(ModelOptions):
 
     target: str
     clinical: Names = ()
+    categorical: Names = Field((), description="clinical columns that are categorical (one-hot; Transformer tokens)")
     seed: int = Field(0, ge=0)
     drop: Names = Field((), description="columns to ignore (e.g. other targets)")
 
@@ -159,6 +160,9 @@ class ModelSettings(ModelOptions):
     def _target_apart(self) -> Self:
         if self.target in self.clinical or self.target in self.drop:
             raise SettingsError(f"the target {self.target!r} is also listed in clinical or drop")
+        stray = [c for c in self.categorical if c not in self.clinical]
+        if stray:
+            raise SettingsError(f"categorical column(s) {stray} must also be clinical columns (add them to clinical)")
         return self
 
 
@@ -195,6 +199,7 @@ def model_table(df: pd.DataFrame, settings: ModelSettings) -> pd.DataFrame:
 
 def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str | Path, *,
         exclude: Mapping[str, str] | None = None,
+        alternates: Mapping[str, pd.DataFrame] | None = None,
         progress: Callable[[int, int, str], None] | None = None) -> ModelOutputs:
     """Evaluate every model × source of ``settings`` on ``table``; write the files to ``outdir``.
 
@@ -211,6 +216,10 @@ def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str |
         ``{case_id: reason}`` of cases to leave out (e.g. their extraction failed); rows whose every feature is
         missing and rows without a target are left out too (:func:`radiogenomics.table.drop_unusable`); ``meta.json``
         and ``provenance.json`` say which (row numbers) and why.
+    alternates
+        ``{name: table}``: other features of the same cases (e.g. from automatic masks) that every fold and
+        hold-out model also predicts, reported as sources ``<source>@<name>``
+        (:func:`~radiogenomics.models.protocol.evaluate`).
     progress
         ``progress(done, total, "model / source")`` after each model × source × repeat.
     """
@@ -219,7 +228,8 @@ def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str |
     data = model_table(df, settings)
     features = [c for c in data.columns if c not in ("case_id", settings.target, *settings.clinical)]
     data, dropped = drop_unusable(data, features, target=settings.target, exclude=exclude)
-    result, meta = run_models(data, settings.target, clinical=settings.clinical, models=settings.models,
+    result, meta = run_models(data, settings.target, clinical=settings.clinical,
+                              categorical=settings.categorical, alternates=alternates, models=settings.models,
                               sources=settings.sources, protocol=settings.make_protocol(settings.seed),
                               selector=settings.selector, k=settings.k, seed=settings.seed,
                               transformer_params=settings.transformer or None, progress=progress)

@@ -246,7 +246,7 @@ def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
                 if not bool(first["reliable"]):
                     brief["note"] = f"{split} unreliable: {first['reason']}"
             summary.append(brief)
-        auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv")]
+        auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv") & ~m["source"].astype(str).str.contains("@")]
         trusted = auc[auc["reliable"].astype(bool)].sort_values("value", ascending=False)
         best = trusted.iloc[0] if len(trusted) else None
         why_not = None
@@ -263,6 +263,7 @@ def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
             ) if f]
             runs.append({"model": model, "source": source, "figures": figs, "open": d.name == best_dir})
         delong = _read_json(folder / "delong.json")
+        added = _read_json(folder / "added_value.json") or []
         meta = _read_json(folder / "meta.json") or {}
         excluded = meta.get("excluded") or {}
         left_out = None
@@ -281,6 +282,87 @@ def _models(root: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
             "left_out": left_out,
             "runs": sorted(runs, key=lambda r: not r["open"]),
             "delong": _table(pd.DataFrame(delong)) if delong else None,
+            "added": [_added_text(r) for r in added],
+            "signature": _signature(folder, m),
+            "masks": _mask_comparison(m),
+        })
+    return result
+
+
+def _added_text(r: Mapping[str, Any]) -> dict[str, Any]:
+    """One added-value record as a sentence: "imaging adds +0.04 [-0.02, 0.10]" with its reference and n."""
+    lo, hi = r.get("ci_low"), r.get("ci_high")
+    ci = f" [{lo:+.3f}, {hi:+.3f}]" if lo is not None and hi is not None else ""
+    where = "CV folds" if r["split"] == "cv" else "hold-out"
+    p = r.get("p")
+    return {"text": f"{r['model']} / {r['source']}: imaging adds {r['difference']:+.3f}{ci} ROC AUC over "
+                    f"{r['model']} / {r['reference']} ({r['auc']:.3f} vs {r['auc_reference']:.3f}; {where}, "
+                    f"{r['method']}, p = {_fmt(p)}; n = {r['n']}, {r['n_pos']} positive)",
+            "excludes_zero": lo is not None and hi is not None and (lo > 0 or hi < 0),
+            "note": "" if r.get("reliable", True) else f"unreliable: {r.get('reason')}"}
+
+
+def _signature(folder: Path, m: pd.DataFrame) -> dict[str, Any] | None:
+    """The LASSO signature (or stacked model) with the best CV ROC AUC among the runs that wrote one."""
+    auc = m[(m["metric"] == "roc_auc") & (m["split"] == "cv")].sort_values("value", ascending=False)
+    for r in auc.itertuples(index=False):
+        d = folder / f"{r.model}__{r.source}"
+        if (d / "signature.csv").is_file():
+            sig = pd.read_csv(d / "signature.csv")
+            model_json = _read_json(d / "model" / "model.json") or {}
+            shown = sig.reindex(sig["coefficient"].abs().sort_values(ascending=False).index).head(25)
+            return {"model": r.model, "source": r.source, "n": len(sig) - sig["term"].eq("(intercept)").sum(),
+                    "table": _table(shown), "formulas": list((model_json.get("signature") or {}).items()),
+                    "imaging_weight": model_json.get("imaging_weight"), "final_fit": model_json.get("final_fit")}
+    return None
+
+
+def _mask_comparison(m: pd.DataFrame) -> Any:
+    """ROC AUC of every model × source beside its evaluation on the alternate features (``<source>@<name>``, e.g.
+    features from automatic masks), same models and the same test cases."""
+    auc = m[m["metric"] == "roc_auc"]
+    alt = auc[auc["source"].astype(str).str.contains("@")]
+    if alt.empty:
+        return None
+    rows = []
+    for r in alt.itertuples(index=False):
+        base, name = str(r.source).split("@", 1)
+        ref = auc[(auc["model"] == r.model) & (auc["source"] == base) & (auc["split"] == r.split)]
+        if ref.empty:
+            continue
+        q = ref.iloc[0]
+        rows.append({"model": r.model, "source": base, "split": r.split,
+                     "reference masks ROC AUC": _ci_text(q["value"], q["ci_low"], q["ci_high"]),
+                     f"{name} ROC AUC": _ci_text(r.value, r.ci_low, r.ci_high), "n": int(r.n)})
+    return _table(pd.DataFrame(rows)) if rows else None
+
+
+def _validation(out: Path, targets: tuple[str, ...]) -> list[dict[str, Any]]:
+    """External validation results (``OUTDIR/validation/<target>/``)."""
+    result = []
+    for t in targets:
+        folder = out / "validation" / t
+        records = _read_json(folder / "metrics.json")
+        if not records:
+            continue
+        m = pd.DataFrame(records)
+        rows = [{"metric": r["metric"], "value [95% CI]": (_ci_text(r["value"], r["ci_low"], r["ci_high"])
+                                                          if r["metric"] in _METRIC_ORDER else
+                                                          f"{_fmt(r['value'])} [{_fmt(r['ci_low'])}, "
+                                                          f"{_fmt(r['ci_high'])}]"),
+                 "n": r["n"], "positives": r["n_pos"]} for r in records]
+        prov = _read_json(folder / "provenance.json") or {}
+        shift = pd.read_csv(folder / "shift.csv").head(10) if (folder / "shift.csv").is_file() else None
+        result.append({
+            "target": t, "model": f"{m['model'].iloc[0]} / {m['source'].iloc[0]}", "table": _table(pd.DataFrame(rows)),
+            "note": "" if bool(m["reliable"].iloc[0]) else f"unreliable: {m['reason'].iloc[0]}",
+            "median_abs_smd": prov.get("median_abs_smd"), "harmonised": prov.get("harmonised"),
+            "shift": _table(shift) if shift is not None and len(shift) else None,
+            "figures": [f for f in (
+                _figure(folder / "roc.png", "ROC curve on the external cohort."),
+                _figure(folder / "calibration.png", "Calibration on the external cohort: observed fraction against "
+                        "the predicted probability (quantile bins, 95% Wilson intervals)."),
+            ) if f],
         })
     return result
 
@@ -298,6 +380,7 @@ def _cluster(out: Path, targets: tuple[str, ...]) -> dict[str, Any] | None:
                           ("tsne", "t-SNE map of the embeddings, coloured by cluster."),
                           ("heatmap", "Embeddings ordered by cluster, with annotation bars."),
                           ("volcano_deep", "Deep features: cluster vs rest."),
+                          ("volcano_deep_target", "Deep features: target-positive vs target-negative."),
                           ("volcano_radiomic", "Radiomic features: cluster vs rest.")):
         f = _figure(folder / f"{name}.png", caption)
         if f:
@@ -387,6 +470,7 @@ def write_report(
         "stats": _stats(out, settings),
         "models": _models(out / "models", settings.targets),
         "cnn": _models(out / "cnn", settings.targets),
+        "validation": _validation(out, settings.targets),
         "cluster": _cluster(out, settings.targets),
         "failures": _failures(out, settings.show_case_ids, features),
         "provenance": _provenance(out, settings, stages or {}),

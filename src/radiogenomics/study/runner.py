@@ -7,7 +7,11 @@ Stages and their artefacts (DESIGN §2), each reading the previous stage's files
 ``extract`` :func:`~radiogenomics.cohort.run_cohort` → ``OUTDIR/features.parquet``, ``failures.csv``,
             ``status.csv``, ``cohort/`` (cache and cohort provenance)
 ``stats``   per target :func:`~radiogenomics.stats.analysis.run_stats` → ``OUTDIR/stats/<target>/``
-``models``  per target :func:`~radiogenomics.models.run_models` → ``OUTDIR/models/<target>/``
+``models``  per target :func:`~radiogenomics.models.run_models` → ``OUTDIR/models/<target>/`` (with
+            ``data.compare_masks``: every model also evaluated on the features of those masks, sources
+            ``<source>@auto``, from ``OUTDIR/features_compare.parquet`` written by ``extract``)
+``validation`` per target the chosen saved model on an external cohort (:mod:`radiogenomics.models.validate`;
+            off unless ``validation.features`` or ``validation.manifest`` is given) → ``OUTDIR/validation/<target>/``
 ``cnn``     per target :func:`~radiogenomics.cnn.run_cnn` (off by default) → ``OUTDIR/cnn/<target>/``
 ``cluster`` :func:`~radiogenomics.cluster.run_clustering` → ``OUTDIR/cluster/``
 ``report``  :func:`~radiogenomics.report.write_report` → ``OUTDIR/report.html``
@@ -39,6 +43,7 @@ import pandas as pd
 from radiogenomics import __version__, cnn, cohort, layout, models, report, stats
 from radiogenomics import cluster as clustering
 from radiogenomics.errors import RadiogenomicsError, UnknownNameError
+from radiogenomics.models import validate as external
 from radiogenomics.provenance import atomic_write, checksum, library_versions
 from radiogenomics.segment.registry import resolve_auto_masks
 from radiogenomics.settings import sha256_json
@@ -49,7 +54,10 @@ __all__ = ["STAGES", "StageError", "StageEvent", "StudyResult", "run_study"]
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = ("data", "extract", "stats", "models", "cnn", "cluster", "report")
+STAGES: tuple[str, ...] = ("data", "extract", "stats", "models", "validation", "cnn", "cluster", "report")
+
+#: Name of the alternate features of ``data.compare_masks`` (sources ``<source>@auto``).
+COMPARE = "auto"
 
 
 class StageError(RadiogenomicsError):
@@ -175,12 +183,15 @@ class _Stages:
                     progress=lambda done, total: self.emit("data", "step", done=done, total=total))
         return [folder / "manifest.csv", folder / "truth.json"]
 
-    def resolved_manifest(self, stage: str) -> Any:
-        """The manifest with ``auto:<modeldir>`` masks (data.masks, or cells) predicted; cached per model."""
-        manifest, _ = resolve_auto_masks(self.manifest_path(), self.out / "auto_masks", self.s.data.masks,
+    def resolved_manifest(self, stage: str, masks: dict[str, str] | None = None,
+                          manifest: Path | None = None) -> Any:
+        """The manifest with ``auto:<modeldir>`` masks (``masks``, default data.masks, or cells) predicted; cached
+        per model."""
+        masks = self.s.data.masks if masks is None else masks
+        resolved, _ = resolve_auto_masks(manifest or self.manifest_path(), self.out / "auto_masks", masks,
                                          progress=lambda d, t, _c: self.emit(stage, "step", done=d, total=t,
                                                                              message="auto masks"))
-        return manifest
+        return resolved
 
     def extract(self) -> list[Path]:
         cohort_dir = self.out / "cohort"
@@ -195,7 +206,19 @@ class _Stages:
         if n_failed:
             self.emit("extract", "step", done=n_cases, total=n_cases,
                       message=f"{n_failed} of {n_cases} case(s) failed; they are left out of the analyses")
-        return [self.out / n for n in names] + [cohort_dir / layout.PROVENANCE]
+        outputs = [self.out / n for n in names] + [cohort_dir / layout.PROVENANCE]
+        if self.s.data.compare_masks:  # the same cases with other masks (e.g. predicted): features beside
+            alt = self.resolved_manifest("extract", {**self.s.data.masks, **self.s.data.compare_masks})
+            alt_dir = self.out / "cohort_compare"
+            res = cohort.run(self.s.extraction, alt, alt_dir, workers=self.s.workers,
+                             progress=lambda d, t, _c: self.emit("extract", "step", done=d, total=t,
+                                                                  message="compare masks"))
+            if res.failed_cases:
+                self.emit("extract", "step", message=f"compare masks: {res.failed_cases} case(s) failed; they are "
+                          "left out of the comparison")
+            atomic_write(self.out / "features_compare.parquet", (alt_dir / layout.FEATURES).read_bytes())
+            outputs.append(self.out / "features_compare.parquet")
+        return outputs
 
     def excluded(self) -> dict[str, str]:
         """Cases whose extraction failed: every analysis leaves them out (:func:`radiogenomics.layout.failed_cases`)."""
@@ -219,10 +242,42 @@ class _Stages:
         return self.per_target("stats", lambda t, folder: stats.run(self.s.stats_settings(t), df, folder,
                                                                     exclude=self.excluded()))
 
+    def alternates(self) -> dict[str, pd.DataFrame]:
+        """``{"auto": features of data.compare_masks}`` (cases whose extraction failed there left out)."""
+        path = self.out / "features_compare.parquet"
+        if not self.s.data.compare_masks or not path.is_file():
+            return {}
+        alt = pd.read_parquet(path)
+        failed = layout.failed_cases(self.out / "cohort_compare")
+        return {COMPARE: alt[~alt["case_id"].astype(str).isin(failed)]}
+
     def models(self) -> list[Path]:
         df = self.features()
+        alternates = self.alternates()
         return self.per_target("models", lambda t, folder: models.run(self.s.model_settings(t), df, folder,
-                                                                      exclude=self.excluded()))
+                                                                      exclude=self.excluded(),
+                                                                      alternates=alternates))
+
+    def validation(self) -> list[Path]:
+        v = self.s.validation
+        if v.features is not None:
+            table: Any = v.features
+        else:  # an external manifest: extracted with the study's settings (and its data.masks)
+            manifest = self.resolved_manifest("validation", manifest=v.manifest)
+            res = cohort.run(self.s.extraction, manifest, self.out / "validation" / "cohort", workers=self.s.workers,
+                             progress=lambda d, t, _c: self.emit("validation", "step", done=d, total=t,
+                                                                  message="external cohort"))
+            failed = set(layout.failed_cases(self.out / "validation" / "cohort"))
+            table = res.features[~res.features["case_id"].astype(str).isin(failed)]
+
+        def one(target: str, folder: Path) -> None:
+            run_dir = self.out / "models" / target
+            name = v.model if v.model != "best" else external.best_saved_model(run_dir)
+            settings = external.ValidationSettings(target=target, n_boot=v.n_boot, seed=self.s.seed,
+                                                   harmonise=v.harmonise)
+            external.run(settings, run_dir / name, table, folder)
+
+        return self.per_target("validation", one)
 
     def cnn(self) -> list[Path]:
         manifest = self.resolved_manifest("cnn")  # the masks the features were computed from
@@ -301,6 +356,7 @@ def run_study(
         ("extract", [], st.extract, True, True),
         ("stats", [features], st.stats, False, s.stats.enabled),
         ("models", [features], st.models, False, s.models.enabled),
+        ("validation", [out / "models"], st.validation, False, s.validation.enabled and s.models.enabled),
         ("cnn", [features], st.cnn, False, s.cnn.enabled),
         ("cluster", [features], st.cluster, False, s.cluster.enabled),
         ("report", [], st.report, True, s.report.enabled),

@@ -10,11 +10,12 @@ closest valid name, and every value is validated before any work starts):
     built-in synthetic cohort generated into ``OUTDIR/data``).
 ``extraction``
     :class:`~radiogenomics.cohort.CohortSettings` (ROIs, modalities, presets, BAT rule), and ``workers``.
-``targets``, ``clinical``
-    Binary target columns (e.g. ``TP53``) and clinical covariates used by the models.
-``stats``, ``models``, ``cnn``, ``cluster``, ``report``
-    :class:`StatsStage`, :class:`ModelStage`, :class:`CnnStage` (off by default), :class:`ClusterStage`,
-    :class:`ReportStage`.
+``targets``, ``clinical``, ``categorical``
+    Binary target columns (e.g. ``TP53``), clinical covariates used by the models, and which of those are
+    categorical (one-hot; Transformer tokens), e.g. grade, FIGO stage.
+``stats``, ``models``, ``validation``, ``cnn``, ``cluster``, ``report``
+    :class:`StatsStage`, :class:`ModelStage`, :class:`ValidationStage` (external validation, off unless a cohort
+    is given), :class:`CnnStage` (off by default), :class:`ClusterStage`, :class:`ReportStage`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "StatsStage",
     "StudySettings",
     "SyntheticData",
+    "ValidationStage",
 ]
 
 class SyntheticData(_Settings):
@@ -68,17 +70,21 @@ class DataSettings(_Settings):
     manifest: Path | None = None
     synthetic: SyntheticData | None = None
     masks: dict[str, str] = Field(default_factory=dict, description="mask column -> 'auto:<modeldir>'")
+    compare_masks: dict[str, str] = Field(default_factory=dict, description="mask column -> 'auto:<modeldir>': "
+                                          "features also extracted from these masks, every model also evaluated "
+                                          "on them (sources <source>@auto)")
 
     @model_validator(mode="after")
     def _one(self) -> DataSettings:
         if (self.manifest is None) == (self.synthetic is None):
             raise SettingsError("data needs exactly one of 'manifest' (a file) or 'synthetic' (generated cohort)")
-        for column, value in self.masks.items():
-            if not column.endswith("_mask") and "_mask_" not in column:
-                raise SettingsError(f"data.masks: {column!r} is not a mask column (<roi>_mask or "
-                                    "<roi>_mask_<modality>)")
-            if not value.startswith("auto:") or len(value) == len("auto:"):
-                raise SettingsError(f"data.masks.{column}: expected 'auto:<modeldir>', got {value!r}")
+        for key, masks in (("masks", self.masks), ("compare_masks", self.compare_masks)):
+            for column, value in masks.items():
+                if not column.endswith("_mask") and "_mask_" not in column:
+                    raise SettingsError(f"data.{key}: {column!r} is not a mask column (<roi>_mask or "
+                                        "<roi>_mask_<modality>)")
+                if not value.startswith("auto:") or len(value) == len("auto:"):
+                    raise SettingsError(f"data.{key}.{column}: expected 'auto:<modeldir>', got {value!r}")
         return self
 
 
@@ -92,6 +98,42 @@ class ModelStage(ModelOptions):
     """The ``models`` section: :class:`~radiogenomics.models.ModelOptions`, run for every target."""
 
     enabled: bool = True
+
+
+class ValidationStage(_Settings):
+    """The ``validation`` section: external validation of each target's model on another cohort
+    (:mod:`radiogenomics.models.validate`); on when ``features`` or ``manifest`` is given.
+
+    Attributes
+    ----------
+    features, manifest
+        The external cohort: a feature table, or a manifest extracted with the study's extraction settings
+        (paths relative to the study file); exactly one, or neither (stage off).
+    model
+        ``best`` (the model × source with the best reliable CV ROC AUC of the ``models`` stage) or a
+        ``<model>__<source>`` folder name, e.g. ``lasso__stacked``.
+    harmonise, n_boot
+        :class:`~radiogenomics.models.validate.ValidationSettings`.
+    """
+
+    features: Path | None = None
+    manifest: Path | None = None
+    model: str = "best"
+    harmonise: bool = False
+    n_boot: int = Field(1000, ge=10)
+
+    @model_validator(mode="after")
+    def _one(self) -> ValidationStage:
+        if self.features is not None and self.manifest is not None:
+            raise SettingsError("validation needs one of 'features' (a table) or 'manifest' (images), not both")
+        if self.model != "best" and "__" not in self.model:
+            raise SettingsError(f"validation.model: expected 'best' or '<model>__<source>', got {self.model!r}")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether an external cohort is given."""
+        return self.features is not None or self.manifest is not None
 
 
 class CnnStage(CnnOptions):
@@ -142,8 +184,10 @@ class StudySettings(_Settings):
     max_failed_fraction: float = Field(1.0, ge=0, le=1, description="stop after extraction when more cases failed")
     targets: Names
     clinical: Names = ()
+    categorical: Names = ()
     stats: StatsStage = Field(default_factory=StatsStage)
     models: ModelStage = Field(default_factory=ModelStage)
+    validation: ValidationStage = Field(default_factory=ValidationStage)
     cnn: CnnStage = Field(default_factory=CnnStage)
     cluster: ClusterStage = Field(default_factory=ClusterStage)
     report: ReportStage = Field(default_factory=ReportStage)
@@ -192,6 +236,7 @@ class StudySettings(_Settings):
         available = tuple(columns if columns is not None else self.manifest_columns())
         named: list[tuple[str, str]] = [("target column", t) for t in self.targets]
         named += [("clinical column", c) for c in self.clinical]
+        named += [("categorical column", c) for c in self.categorical]
         if self.stats.enabled:
             named += [("stats.by column", c) for c in (self.stats.by, self.stats.table1_by) if c]
             named += [("stats.table1_vars column", c) for c in self.stats.table1_vars or ()]
@@ -218,7 +263,8 @@ class StudySettings(_Settings):
         """The ``models`` stage's settings for ``target``: the study's clinical columns and seed."""
         options = self.models.model_dump(exclude={"enabled"})
         return ModelSettings.validate_dict({**options, "target": target, "clinical": self.clinical,
-                                            "seed": self.seed, "drop": self._others(target)})
+                                            "categorical": self.categorical, "seed": self.seed,
+                                            "drop": self._others(target)})
 
     def cnn_run_settings(self, target: str) -> CnnRunSettings:
         """The ``cnn`` stage's settings for ``target`` (training seed: the study's unless set)."""
@@ -244,12 +290,16 @@ class StudySettings(_Settings):
     # ----------------------------------------------------------------------------------------------
     def stage_settings(self, stage: str) -> dict[str, Any]:
         """The settings a stage's result depends on, as plain JSON data."""
-        common = {"seed": self.seed, "targets": list(self.targets), "clinical": list(self.clinical)}
+        common = {"seed": self.seed, "targets": list(self.targets), "clinical": list(self.clinical),
+                  "categorical": list(self.categorical)}
         parts: dict[str, Any] = {
             "data": {"data": self.data.model_dump(mode="json"), "seed": self.seed},
-            "extract": {"extraction": self.extraction.settings_hash(), "masks": dict(self.data.masks)},
+            "extract": {"extraction": self.extraction.settings_hash(), "masks": dict(self.data.masks),
+                        "compare_masks": dict(self.data.compare_masks)},
             "stats": {**common, "stats": self.stats.model_dump(mode="json")},
             "models": {**common, "models": self.models.model_dump(mode="json")},
+            "validation": {**common, "validation": self.validation.model_dump(mode="json"),
+                           "extraction": self.extraction.settings_hash()},
             "cnn": {**common, "cnn": self.cnn.model_dump(mode="json"), "masks": dict(self.data.masks)},
             "cluster": {**common, "cluster": self.cluster.model_dump(mode="json")},
             "report": {"name": self.name, "report": self.report.model_dump(mode="json")},
@@ -266,16 +316,23 @@ class StudySettings(_Settings):
         if base is not None and isinstance(data.get("data"), Mapping) and data["data"].get("manifest"):
             manifest = Path(str(data["data"]["manifest"])).expanduser()
             data["data"] = {**data["data"], "manifest": manifest if manifest.is_absolute() else Path(base) / manifest}
-        section = data.get("data")
-        if base is not None and isinstance(section, Mapping) and isinstance(section.get("masks"), Mapping):
-            masks = {}
-            for column, value in data["data"]["masks"].items():
-                text = str(value)
-                if text.startswith("auto:") and len(text) > len("auto:"):
-                    folder = Path(text[len("auto:"):]).expanduser()
-                    text = "auto:" + str(folder if folder.is_absolute() else Path(base) / folder)
-                masks[column] = text
-            data["data"] = {**data["data"], "masks": masks}
+        for key in ("masks", "compare_masks"):
+            section = data.get("data")
+            if base is not None and isinstance(section, Mapping) and isinstance(section.get(key), Mapping):
+                masks = {}
+                for column, value in section[key].items():
+                    text = str(value)
+                    if text.startswith("auto:") and len(text) > len("auto:"):
+                        folder = Path(text[len("auto:"):]).expanduser()
+                        text = "auto:" + str(folder if folder.is_absolute() else Path(base) / folder)
+                    masks[column] = text
+                data["data"] = {**section, key: masks}
+        section = data.get("validation")
+        if base is not None and isinstance(section, Mapping):
+            data["validation"] = {**section, **{
+                key: (Path(str(section[key])).expanduser() if Path(str(section[key])).expanduser().is_absolute()
+                      else Path(base) / Path(str(section[key])).expanduser())
+                for key in ("features", "manifest") if section.get(key)}}
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

@@ -6,7 +6,8 @@ of the per-repeat mean fold AUC). Same protocol here: ``Protocol(kind="kfold", n
 seeds 0..R-1, every data-dependent step inside the training folds. Sources: ``all`` (imaging),
 ``clinical``, ``all+clinical`` (early fusion; clinical columns bypass the selection, weight
 ``--clinical-weight``), ``late+clinical`` (stacking of the imaging and the clinical model) and ``stacked``
-(clinical variables + an out-of-fold imaging score in a penalised logistic model). ``--categorical`` names the
+(clinical variables + an out-of-fold imaging score in a penalised logistic model; its reference
+``clinical_stack`` is the same logistic model without the imaging score). ``--categorical`` names the
 nominal clinical columns (default: race/ethnicity and scanner manufacturer codes), one-hot encoded. With
 ``clinical`` and a combined source, the added value of imaging (paired CV AUC difference, corrected resampled t
 95% interval) is recorded too.
@@ -60,6 +61,8 @@ def compare(target: str, models: list[str], sources: list[str], repeats: int, k:
 
     df, clin = load(target)
     src = find_sources(df, target, clin)
+    if "stacked" in sources and "clinical_stack" not in sources:  # its added value's reference
+        sources = [*sources, "clinical_stack"]
     out = []
     for m in models:
         est = build_models(src, [m], sources, k=k, seed=seed, transformer_params=transformer_params,

@@ -37,6 +37,9 @@ def test_prepare_table_encodes_sorted_categories():
     assert enc == {"grade": ["G1", "G2", "G3"]}
     np.testing.assert_array_equal(t["grade"].to_numpy(), [2.0, np.nan, 0.0, 1.0])
     # new table: codes from the stored encodings, not re-derived ("G2" alone would become 0 if re-encoded)
+    # a declared categorical integer column matches its values read back as floats or text
+    num = apply_encodings(pd.DataFrame({"stage": [1.0, "3", 2, np.nan, 4.5]}), {"stage": [1, 2, 3]})
+    np.testing.assert_array_equal(num["stage"].to_numpy(), [0.0, 2.0, 1.0, np.nan, np.nan])
     new = apply_encodings(pd.DataFrame({"grade": ["G2", "G9", None]}), enc)
     np.testing.assert_array_equal(new["grade"].to_numpy(), [1.0, np.nan, np.nan])
     with pytest.raises(InvalidTargetError):

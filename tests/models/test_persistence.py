@@ -66,3 +66,21 @@ def test_untrusted_types_and_pickles_are_refused(fitted, tmp_path: Path) -> None
     assert loaded is not None
     with pytest.raises(ModelError, match="no saved model"):
         load_model(tmp_path / "nowhere")
+
+
+def test_models_holding_several_transformers_round_trip(tmp_path: Path) -> None:
+    """A stacked model's imaging Transformer and late-fusion Transformer members keep their weights (safetensors),
+    one file each, and predict the same after loading."""
+    df = cohort(n=80, p_per_source=4, seed=2, clinical=True)
+    x, y = df.drop(columns=["TP53"]), df["TP53"].to_numpy()
+    params = {"d_token": 8, "n_heads": 2, "n_layers": 1, "max_epochs": 3}
+    models = build_models(find_sources(df, "TP53", ["LN", "grade"]), ["transformer"], ["stacked", "late"], k=4,
+                          seed=0, transformer_params=params, categorical=["grade"], stack_folds=2)
+    for (_, source), model in models.items():
+        model.fit(x, y)
+        d = save_model(model, tmp_path / source)
+        names = sorted(p.name for p in d.iterdir())
+        n_nets = 1 if source == "stacked" else 4  # late: one member per imaging source
+        assert sum(n.endswith(".safetensors") for n in names) == n_nets, names
+        loaded, _ = load_model(d)
+        np.testing.assert_allclose(loaded.predict_proba(x), model.predict_proba(x), rtol=1e-6)

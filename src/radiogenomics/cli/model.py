@@ -45,6 +45,8 @@ def model(
     test_size: Annotated[float, typer.Option(help="Hold-out share of the patients (holdout_cv).")] = 0.1,
     selector: Annotated[str, typer.Option(help="none, univariate, mrmr, lasso.")] = "univariate",
     k: Annotated[int, typer.Option(help="Number of features kept by the selector.")] = 50,
+    stack_folds: Annotated[int, typer.Option(help="Inner folds of the stacked model's out-of-fold imaging score.")]
+    = 5,
     drop: Annotated[str | None, typer.Option(help="Comma-separated columns to ignore (e.g. other targets).")]
     = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.")] = 1000,
@@ -58,6 +60,7 @@ def model(
             target=target, clinical=split_list(clinical), categorical=split_list(categorical),
             models=split_list(models), sources=split_list(sources),
             repeats=repeats, seed=seed, folds=folds, protocol=protocol, test_size=test_size, selector=selector, k=k,
+            stack_folds=stack_folds,
             drop=split_list(drop), n_boot=n_boot))
         df = read_table(features)
         t0 = time.perf_counter()

@@ -1,9 +1,10 @@
 r"""What imaging adds beyond the clinical variables: paired AUC differences with 95% intervals.
 
 For every model :math:`m` and every source that combines imaging with the clinical columns (``stacked``,
-``late+clinical``, ``<imaging>+clinical``; :func:`~radiogenomics.models.sources.combined`), against the same model
-on the clinical columns alone (``clinical``), on the *same* splits (every model × source of a run shares its folds
-and hold-out):
+``late+clinical``, ``<imaging>+clinical``; :func:`~radiogenomics.models.sources.combined`), against its clinical-only
+reference (:func:`~radiogenomics.models.sources.reference`: ``clinical_stack``, the same logistic second level
+without the imaging score, for ``stacked``; the same model on the clinical columns, ``clinical``, otherwise), on the
+*same* splits (every model × source of a run shares its folds and hold-out):
 
 * **CV** (``split="cv"``): the per-fold differences :math:`d_j = AUC^{comb}_j - AUC^{clin}_j` over the
   :math:`J` = folds × repeats test folds, with the corrected resampled t of Nadeau & Bengio (2003) (Bouckaert &
@@ -30,7 +31,7 @@ from scipy import stats
 from radiogenomics.models.delong import delong_test
 from radiogenomics.models.errors import ModelParameterError
 from radiogenomics.models.protocol import EvaluationResult, reliability
-from radiogenomics.models.sources import CLINICAL, combined
+from radiogenomics.models.sources import combined, reference
 
 __all__ = ["ADDED_COLUMNS", "added_value", "corrected_t"]
 
@@ -121,11 +122,12 @@ def _test_rows(result: EvaluationResult, model: str, source: str, reference: str
             "method": "DeLong", "k": len(diffs), "n": n, "n_pos": n_pos, "reliable": ok, "reason": why}
 
 
-def added_value(result: EvaluationResult, reference: str = CLINICAL, alpha: float = 0.05) -> pd.DataFrame:
+def added_value(result: EvaluationResult, alpha: float = 0.05) -> pd.DataFrame:
     """The added value of imaging: one row per model × combined source × split (module docstring).
 
-    Columns :data:`ADDED_COLUMNS`; ``difference`` is the AUC of the combined source minus the reference's, ``k``
-    the number of paired estimates (folds, or hold-out repeats). Empty when the run has no ``reference`` source.
+    Columns :data:`ADDED_COLUMNS`; ``difference`` is the AUC of the combined source minus its reference's, ``k``
+    the number of paired estimates (folds, or hold-out repeats). A combined source whose reference was not
+    evaluated is left out.
     """
     f = result.folds
     pairs = f[["model", "source"]].drop_duplicates()
@@ -133,10 +135,11 @@ def added_value(result: EvaluationResult, reference: str = CLINICAL, alpha: floa
     for model, source in pairs.itertuples(index=False):
         if "@" in source or not combined(source):
             continue
-        if not ((pairs.model == model) & (pairs.source == reference)).any():
+        ref = reference(source)
+        if not ((pairs.model == model) & (pairs.source == ref)).any():
             continue
         for fn in (_cv_rows, _test_rows):
-            row = fn(result, model, source, reference, alpha)
+            row = fn(result, model, source, ref, alpha)
             if row is not None:
                 rows.append(row)
     return pd.DataFrame(rows, columns=list(ADDED_COLUMNS))

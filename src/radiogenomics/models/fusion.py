@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from radiogenomics.models.errors import ModelParameterError
 from radiogenomics.models.pipeline import ColumnSelector, make_pipeline
 from radiogenomics.models.registry import check_model_names, make_model
-from radiogenomics.models.sources import CLINICAL, STACKED, source_columns
+from radiogenomics.models.sources import CLINICAL, STACK_REFERENCE, STACKED, source_columns
 from radiogenomics.models.stacked import StackedClinical
 
 __all__ = ["LateFusion", "build_models", "input_columns"]
@@ -99,6 +99,7 @@ def build_models(
     transformer_params: Mapping | None = None,
     clinical_weight: float = 4.0,
     categorical: Sequence[str] = (),
+    stack_folds: int = 5,
 ) -> dict[tuple[str, str], BaseEstimator]:
     """``(model, source) → pipeline`` for every requested model and source.
 
@@ -116,9 +117,12 @@ def build_models(
       weak imaging ones on inner out-of-fold predictions;
     * ``stacked`` — the clinical variables plus the out-of-fold score of the model over all imaging columns in a
       penalised logistic model whose imaging weight can shrink to 0
-      (:class:`~radiogenomics.models.stacked.StackedClinical`).
+      (:class:`~radiogenomics.models.stacked.StackedClinical`);
+    * ``clinical_stack`` — the same second level on the clinical variables alone (imaging weight 0): the
+      reference of ``stacked``'s added value.
 
-    ``categorical`` names the clinical columns that are categorical (one-hot, or tokens in the Transformer).
+    ``categorical`` names the clinical columns that are categorical (one-hot, or tokens in the Transformer);
+    ``stack_folds`` the inner folds of ``stacked`` (and ``clinical_stack``).
 
     ``transformer_params`` overrides the :class:`~radiogenomics.models.transformer.FeatureTokenTransformer`
     defaults (e.g. ``{"d_token": 16}``).
@@ -152,7 +156,12 @@ def build_models(
                     raise ModelParameterError(f"source {s!r} needs clinical columns")
                 imaging = pipe(m, source_columns(imaging_sources, "fused"), False)
                 out[(m, s)] = StackedClinical(imaging, clin, list(categorical), clinical_weight=clinical_weight,
-                                              random_state=seed)
+                                              cv=stack_folds, random_state=seed)
+            elif s == STACK_REFERENCE:
+                if not clin:
+                    raise ModelParameterError(f"source {s!r} needs clinical columns")
+                out[(m, s)] = StackedClinical(None, clin, list(categorical), clinical_weight=clinical_weight,
+                                              cv=stack_folds, random_state=seed)
             elif s == CLINICAL:
                 if not clin:
                     raise ModelParameterError("source 'clinical' needs clinical columns")
@@ -175,7 +184,8 @@ def input_columns(est: BaseEstimator) -> list[str]:
     if isinstance(est, GridSearchCV):
         return input_columns(est.estimator)
     if isinstance(est, StackedClinical):
-        return list(dict.fromkeys([*input_columns(est.imaging), *est.clinical]))
+        imaging = [] if est.imaging is None else input_columns(est.imaging)
+        return list(dict.fromkeys([*imaging, *est.clinical]))
     if isinstance(est, LateFusion):
         return list(dict.fromkeys(c for _, member in est.estimators for c in input_columns(member)))
     if isinstance(est, Pipeline) and isinstance(est.steps[0][1], ColumnSelector):

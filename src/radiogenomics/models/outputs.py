@@ -33,7 +33,7 @@ from radiogenomics.models.persistence import save_model
 from radiogenomics.models.protocol import EvaluationResult, Protocol, evaluate
 from radiogenomics.models.registry import DEFAULT_MODELS
 from radiogenomics.models.signature import formula, signature_table
-from radiogenomics.models.sources import CLINICAL, FUSED, STACKED, find_sources
+from radiogenomics.models.sources import CLINICAL, FUSED, STACK_REFERENCE, STACKED, find_sources
 from radiogenomics.models.stacked import StackedClinical
 
 logger = logging.getLogger(__name__)
@@ -61,19 +61,28 @@ def _sorted_categories(values: pd.Series) -> list:
         return [_py(v) for v in sorted(uniq, key=str)]
 
 
+def _category_key(value: Any) -> str:
+    """A category's matching key: ``repr(float(value))`` when it is a number, else its text."""
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def apply_encodings(df: pd.DataFrame, encodings: Mapping[str, Sequence]) -> pd.DataFrame:
     """Replace each encoded column by its integer code (float64; missing or unseen values → NaN).
 
-    Values are matched by their text form, so a category stored as ``"G2"`` or ``2`` matches the same
-    value read back from CSV or Parquet.
+    Values are matched by their value as a number when they have one (``2``, ``2.0`` and ``"2"`` are one
+    category: a grade stored as integers matches the same grade read back as floats from Parquet) and by their
+    text otherwise (``"G2"``), so a category matches the same value read back from CSV or Parquet.
     """
     out = df.copy()
     for col, cats in encodings.items():
         if col not in out.columns:
             continue
-        lookup = {str(c): float(i) for i, c in enumerate(cats)}
+        lookup = {_category_key(c): float(i) for i, c in enumerate(cats)}
         s = out[col]
-        out[col] = [np.nan if pd.isna(v) else lookup.get(str(v), np.nan) for v in s]
+        out[col] = [np.nan if pd.isna(v) else lookup.get(_category_key(v), np.nan) for v in s]
         out[col] = out[col].astype(np.float64)
         n_unseen = int((s.notna() & out[col].isna()).sum())
         if n_unseen:
@@ -138,6 +147,7 @@ def run_models(
     k: int = 50,
     seed: int = 0,
     transformer_params: Mapping | None = None,
+    stack_folds: int = 5,
     alternates: Mapping[str, pd.DataFrame] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[EvaluationResult, dict]:
@@ -145,9 +155,10 @@ def run_models(
 
     ``sources`` defaults to every source found plus ``fused``, and with clinical columns ``stacked``; when clinical
     columns are given the ``clinical`` source is always added (a clinical-only model is always reported: the
-    reference of the added value of imaging). ``categorical`` names the categorical clinical columns; non-numeric
-    clinical columns are categorical too. ``alternates`` are other feature tables of the same cases
-    (:func:`~radiogenomics.models.protocol.evaluate`), prepared with the same encodings.
+    reference of the added value of imaging), and with ``stacked`` its reference ``clinical_stack``.
+    ``categorical`` names the categorical clinical columns; non-numeric clinical columns are categorical too.
+    ``alternates`` are other feature tables of the same cases (:func:`~radiogenomics.models.protocol.evaluate`),
+    prepared with the same encodings.
 
     Returns
     -------
@@ -163,15 +174,17 @@ def run_models(
     wanted = list(sources) if sources else [*imaging, FUSED, *([STACKED] if clin else [])]
     if clin and CLINICAL not in wanted:
         wanted.append(CLINICAL)
+    if STACKED in wanted and STACK_REFERENCE not in wanted:
+        wanted.append(STACK_REFERENCE)
     est = build_models(found, list(models), wanted, selector=selector, k=k, seed=seed,
-                       transformer_params=transformer_params, categorical=cat)
+                       transformer_params=transformer_params, categorical=cat, stack_folds=stack_folds)
     alt = {name: apply_encodings(frame, encodings) for name, frame in (alternates or {}).items()}
     result = evaluate(table, target, est, protocol, alternates=alt, progress=progress)
     ran = result.protocol or protocol
     meta = {"target": target, "clinical": clin, "categorical": cat, "encodings": encodings, "models": list(models),
             "sources": wanted, "protocol": {k2: _py(v) for k2, v in dataclasses.asdict(ran).items()},
             "protocol_requested": protocol.kind, "protocol_reason": result.protocol_reason,
-            "selector": selector, "k": k, "seed": seed,
+            "selector": selector, "k": k, "seed": seed, "stack_folds": stack_folds,
             "transformer_params": dict(transformer_params or {})}
     return result, meta
 
@@ -308,7 +321,7 @@ def write_outputs(result: EvaluationResult, outdir: str | Path, meta: Mapping) -
                                      "recalibration": result.recalibration.get((m, s)),
                                      "final_fit": f"fitted on all {n_train} cases; its performance is estimated by "
                                                   "the cv (and test) results"}
-            if isinstance(est, StackedClinical):
+            if isinstance(est, StackedClinical) and est.imaging is not None:
                 extra["imaging_weight"] = est.imaging_weight_
             sig = signature_table(est, meta.get("encodings"))
             if sig is not None:

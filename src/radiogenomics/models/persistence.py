@@ -3,7 +3,8 @@
 A model directory holds ``model.skops`` (the fitted scikit-learn pipeline in the skops format: parameters and
 arrays, no pickle) and ``model.json`` (name, source, target, feature columns, package version, and the SHA-256 of
 every model file). When the final estimator is a :class:`~radiogenomics.models.transformer.FeatureTokenTransformer`,
-its torch weights are in ``transformer.safetensors`` with the network configuration in ``transformer.json``.
+its torch weights are in ``transformer.safetensors`` with the network configuration in ``transformer.json`` (more
+Transformers — a stacked model's imaging model, late-fusion members — in ``transformer_1.safetensors`` … ).
 
 Loading checks every file against the checksums in ``model.json`` (a changed file is refused) and reconstructs only
 the types of :data:`TRUSTED` (numpy, scikit-learn's, this package's models) — a model from another centre cannot
@@ -26,6 +27,8 @@ from sklearn.base import BaseEstimator
 
 from radiogenomics import __version__
 from radiogenomics.models.errors import ModelError
+from radiogenomics.models.fusion import LateFusion
+from radiogenomics.models.stacked import StackedClinical
 from radiogenomics.models.transformer import FeatureTokenTransformer, _network
 
 logger = logging.getLogger(__name__)
@@ -47,10 +50,6 @@ MODEL_FILE = {"skops": "model.skops", "pickle": "model.joblib"}
 __all__ = ["load_model", "save_model"]
 
 
-def _final(est: BaseEstimator) -> BaseEstimator:
-    return est.steps[-1][1] if hasattr(est, "steps") else est
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -59,26 +58,52 @@ def _trusted(name: str) -> bool:
     return any(name == t or (t.endswith(".") and name.startswith(t)) for t in TRUSTED)
 
 
+def _transformers(est: Any) -> list[FeatureTokenTransformer]:
+    """Every fitted :class:`FeatureTokenTransformer` inside ``est``, in a fixed order: the final step of a pipeline,
+    the imaging model of a stacked model, the members of a late fusion, the refitted estimator of a grid search."""
+    if isinstance(est, FeatureTokenTransformer):
+        return [est] if hasattr(est, "net_") else []
+    if hasattr(est, "steps"):
+        return _transformers(est.steps[-1][1])
+    if hasattr(est, "best_estimator_"):
+        return _transformers(est.best_estimator_)
+    out: list[FeatureTokenTransformer] = []
+    if isinstance(est, StackedClinical) and est.imaging_ is not None:
+        out += _transformers(est.imaging_)
+    if isinstance(est, LateFusion):
+        for _, member in est.estimators_:
+            out += _transformers(member)
+    return out
+
+
+def _weights_files(i: int) -> tuple[str, str]:
+    return ("transformer.safetensors", "transformer.json") if i == 0 else \
+        (f"transformer_{i}.safetensors", f"transformer_{i}.json")
+
+
 def save_model(est: BaseEstimator, directory: str | Path, meta: dict[str, Any] | None = None, *,
                pickle: bool = False) -> Path:
     """Write ``est`` (fitted) and ``meta`` to ``directory`` (module docstring); returns the directory.
 
+    Every Transformer inside ``est`` (a pipeline's final step, a stacked model's imaging model, late-fusion members)
+    has its weights in ``transformer[_i].safetensors`` and its configuration in ``transformer[_i].json``.
     ``pickle=True`` writes ``model.joblib`` instead of ``model.skops`` (loading it runs code; opt-in only).
     """
+    from safetensors.torch import save_file
+
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
-    final = _final(est)
-    net = None
     files: list[str] = []
-    if isinstance(final, FeatureTokenTransformer) and hasattr(final, "net_"):
-        from safetensors.torch import save_file
-
+    nets = []
+    for i, final in enumerate(_transformers(est)):
         net = final.net_
-        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, d / "transformer.safetensors")
+        weights, config = _weights_files(i)
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, d / weights)
         cfg = {"params": final.get_params(), "n_num": int(net.weight.shape[0]),
                "categories": [c.tolist() for c in final.categories_], "classes": final.classes_.tolist()}
-        (d / "transformer.json").write_text(json.dumps(cfg, indent=1, default=list) + "\n")
-        files += ["transformer.safetensors", "transformer.json"]
+        (d / config).write_text(json.dumps(cfg, indent=1, default=list) + "\n")
+        files += [weights, config]
+        nets.append((final, net))
         del final.net_
     fmt = "pickle" if pickle else "skops"
     for other in MODEL_FILE.values():
@@ -89,7 +114,7 @@ def save_model(est: BaseEstimator, directory: str | Path, meta: dict[str, Any] |
         else:
             sio.dump(est, d / MODEL_FILE[fmt])
     finally:
-        if net is not None:
+        for final, net in nets:
             final.net_ = net
     files.insert(0, MODEL_FILE[fmt])
     record = {"version": __version__, **(meta or {}), "format": fmt,
@@ -137,16 +162,41 @@ def load_model(directory: str | Path, *, allow_pickle: bool = False) -> tuple[Ba
         est = sio.load(d / MODEL_FILE[fmt], trusted=untrusted)
     else:
         est = joblib.load(d / MODEL_FILE[fmt])
-    if (d / "transformer.safetensors").exists():
-        from safetensors.torch import load_file
+    _restore_transformers(est, d)
+    return est, meta
 
-        cfg = json.loads((d / "transformer.json").read_text())
+
+def _candidates(est: Any) -> list[FeatureTokenTransformer]:
+    """The Transformers of a loaded model (no weights yet), in :func:`_transformers`' order."""
+    if isinstance(est, FeatureTokenTransformer):
+        return [est]
+    if hasattr(est, "steps"):
+        return _candidates(est.steps[-1][1])
+    if hasattr(est, "best_estimator_"):
+        return _candidates(est.best_estimator_)
+    out: list[FeatureTokenTransformer] = []
+    if isinstance(est, StackedClinical) and est.imaging_ is not None:
+        out += _candidates(est.imaging_)
+    if isinstance(est, LateFusion):
+        for _, member in est.estimators_:
+            out += _candidates(member)
+    return out
+
+
+def _restore_transformers(est: Any, d: Path) -> None:
+    """Give every Transformer of ``est`` its network from ``transformer[_i].safetensors``."""
+    from safetensors.torch import load_file
+
+    finals = _candidates(est)
+    for i, final in enumerate(finals):
+        weights, config = _weights_files(i)
+        if not (d / weights).exists():
+            raise ModelError(f"{d} lacks {weights}: the model holds {len(finals)} Transformer(s)")
+        cfg = json.loads((d / config).read_text())
         p = cfg["params"]
-        final = _final(est)
         final.categories_ = [np.asarray(c, dtype=np.float64) for c in cfg["categories"]]
         net = _network(cfg["n_num"], [len(c) for c in cfg["categories"]], p["d_token"], p["n_layers"],
                        p["n_heads"], p["dropout"])
-        net.load_state_dict(load_file(d / "transformer.safetensors"))
+        net.load_state_dict(load_file(d / weights))
         net.eval()
         final.net_ = net
-    return est, meta

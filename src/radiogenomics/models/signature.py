@@ -136,11 +136,13 @@ def signature_table(est: BaseEstimator, encodings: Mapping[str, Sequence] | None
     if isinstance(est, StackedClinical):
         clin = _walk(est.second_, _Terms([]), enc)
         rows = [{"level": "stack", "term": "(intercept)", "coefficient": est.intercept_, "mean": np.nan,
-                 "sd": np.nan},
-                {"level": "stack", "term": "imaging_score", "coefficient": float(est.coef_[0]),
-                 "mean": est.score_mean_, "sd": est.score_sd_}]
+                 "sd": np.nan}]
+        lead = int(est.imaging_ is not None)
+        if lead:
+            rows.append({"level": "stack", "term": "imaging_score", "coefficient": float(est.coef_[0]),
+                         "mean": est.score_mean_, "sd": est.score_sd_})
         rows += [{"level": "stack", "term": n, "coefficient": float(c), "mean": float(m), "sd": float(s)}
-                 for n, c, m, s in zip(clin.names, est.coef_[1:], clin.mean, clin.sd, strict=True)]
+                 for n, c, m, s in zip(clin.names, est.coef_[lead:], clin.mean, clin.sd, strict=True)]
         if isinstance(est.imaging_, Pipeline):
             rows += _lasso_rows(est.imaging_, "imaging", enc) or []
         return pd.DataFrame(rows, columns=list(SIGNATURE_COLUMNS))
@@ -167,7 +169,7 @@ def formula(table: pd.DataFrame, level: str | None = None) -> str:
 
 def _pipelines(est: BaseEstimator) -> list[Pipeline]:
     if isinstance(est, StackedClinical):
-        return _pipelines(est.imaging_)
+        return [] if est.imaging_ is None else _pipelines(est.imaging_)
     if hasattr(est, "estimators_") and isinstance(est.estimators_, list):  # late fusion
         return [p for _, member in est.estimators_ for p in _pipelines(member)]
     if hasattr(est, "best_estimator_"):

@@ -18,11 +18,14 @@ from radiogenomics.errors import suggest
 from radiogenomics.models.errors import UnknownModelError
 from radiogenomics.table import parse_feature_column
 
-__all__ = ["CLINICAL", "FUSED", "STACKED", "combined", "find_sources", "source_columns"]
+__all__ = ["CLINICAL", "FUSED", "STACKED", "STACK_REFERENCE", "combined", "find_sources", "reference",
+           "source_columns"]
 
 CLINICAL = "clinical"
 FUSED = "fused"
 STACKED = "stacked"
+#: The stacked model's second level on the clinical variables alone: the reference of ``stacked``'s added value.
+STACK_REFERENCE = "clinical_stack"
 ID_COLUMNS = ("case_id", "patient_id")
 
 
@@ -64,7 +67,9 @@ def source_columns(sources: dict[str, list[str]], name: str) -> list[str]:
         return imaging
     if name in (FUSED + "+" + CLINICAL, STACKED):
         return imaging + list(sources.get(CLINICAL, []))
-    valid = [*sources, FUSED, FUSED + "+" + CLINICAL, STACKED]
+    if name == STACK_REFERENCE:
+        return list(sources.get(CLINICAL, []))
+    valid = [*sources, FUSED, FUSED + "+" + CLINICAL, STACKED, STACK_REFERENCE]
     raise UnknownModelError(f"unknown source {name!r}.{suggest(name, valid)} Valid: {valid}")
 
 
@@ -72,3 +77,9 @@ def combined(source: str) -> bool:
     """Whether ``source`` combines imaging with the clinical columns (``stacked``, ``late+clinical``,
     ``<imaging>+clinical``): the sources the added value of imaging is measured for (against ``clinical``)."""
     return source == STACKED or source.endswith("+" + CLINICAL)
+
+
+def reference(source: str) -> str:
+    """The clinical-only source a combined ``source`` is compared with: ``clinical_stack`` (the same second level
+    without the imaging score) for ``stacked``, ``clinical`` (the same model on the clinical columns) otherwise."""
+    return STACK_REFERENCE if source == STACKED else CLINICAL

@@ -117,6 +117,9 @@ class ModelOptions(ProtocolOptions):
         found plus ``fused``; ``clinical`` is added whenever there are clinical columns).
     selector, k
         Feature selection inside the training folds and the number of features it keeps.
+    stack_folds
+        Inner folds of ``stacked``'s out-of-fold imaging score (the imaging model is fitted ``stack_folds`` + 1 times
+        per training set; 3 halves the cost of a slow model such as the Transformer on a laptop).
     transformer
         :class:`~radiogenomics.models.transformer.FeatureTokenTransformer` parameters (e.g. ``d_token``).
     """
@@ -127,6 +130,7 @@ class ModelOptions(ProtocolOptions):
     sources: Names | None = None
     selector: Literal["none", "univariate", "mrmr", "lasso"] = "univariate"
     k: int = Field(50, ge=1)
+    stack_folds: int = Field(5, ge=2, description="inner folds of the stacked model's out-of-fold imaging score")
     transformer: dict[str, Any] = Field(default_factory=dict, description="FeatureTokenTransformer parameters")
 
     @field_validator("models")
@@ -232,7 +236,8 @@ def run(settings: ModelSettings, table: pd.DataFrame | str | Path, outdir: str |
                               categorical=settings.categorical, alternates=alternates, models=settings.models,
                               sources=settings.sources, protocol=settings.make_protocol(settings.seed),
                               selector=settings.selector, k=settings.k, seed=settings.seed,
-                              transformer_params=settings.transformer or None, progress=progress)
+                              transformer_params=settings.transformer or None, stack_folds=settings.stack_folds,
+                              progress=progress)
     meta["drop"] = list(settings.drop)
     meta["excluded"] = dropped_record(dropped)
     out = Path(outdir)

@@ -83,7 +83,7 @@ def test_cnn_and_radiomics_share_one_table(effect_run) -> None:
     f = result.folds
     assert set(zip(f.model, f.source, strict=True)) == {CNN_KEY, ("logistic", "tumour_pet")}
     per_model = f.groupby(["model", "source"]).size()
-    assert (per_model == (3 + 1) * len(METRICS)).all()
+    assert (per_model == (3 + 1 + 1) * len(METRICS)).all()  # 3 folds, the hold-out, the final model (apparent)
     p = result.predictions
     ids = {k: sorted(g.case_id) for k, g in p.groupby("model")}
     assert ids["resnet10"] == ids["logistic"]
@@ -108,9 +108,9 @@ def test_reload_gives_identical_predictions(effect_run, tmp_path) -> None:
     loaded, pre, cfg = load_cnn(d, volumes=meta["cache"])
     assert pre == tiny_preprocess() and cfg["meta"] == {"note": "test"}
     np.testing.assert_array_equal(loaded.predict_proba(ids), before)
-    # the hold-out predictions of the protocol are the saved model's
+    # the saved model is the final one, fitted on every case: its predictions are the `apparent` split
     p = result.predictions
-    te = p[(p.model == CNN_KEY[0]) & (p.split == "test")]
+    te = p[(p.model == CNN_KEY[0]) & (p.split == "apparent")]
     np.testing.assert_allclose(loaded.predict_proba(te.case_id.tolist())[:, 1], te.prob.to_numpy(), rtol=0,
                                atol=1e-12)
 

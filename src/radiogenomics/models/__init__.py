@@ -23,6 +23,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "registry": ("DEFAULT_MODELS", "MODELS", "ModelSpec", "check_model_names", "make_model"),
     "sources": ("CLINICAL", "FUSED", "STACKED", "find_sources", "source_columns"),
     "stacked": ("StackedClinical",),
-    "added_value": ("added_value",),
+    "added_value": ("ADDED_COLUMNS",),
     "stage": ("ModelOptions", "ModelOutputs", "ModelSettings", "ProtocolOptions", "run"),
+    "validate": ("FeatureMismatchError", "ValidationSettings", "best_saved_model", "run_validation"),
 })

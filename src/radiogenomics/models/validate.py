@@ -59,7 +59,7 @@ from radiogenomics.settings import _Settings
 from radiogenomics.table import stage_input
 
 __all__ = ["FeatureMismatchError", "ValidationOutputs", "ValidationSettings", "best_saved_model", "feature_shift",
-           "model_folder", "run"]
+           "model_folder", "run", "run_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -261,3 +261,7 @@ def run(settings: ValidationSettings, model_dir: str | Path, table: pd.DataFrame
     paths["provenance"] = write_json(out / "provenance.json", record)
     logger.info("validated %s / %s on %d cases (%d positive): AUC %.3f", model, source, n, n_pos, values["roc_auc"])
     return ValidationOutputs(metrics, predictions, shift, info, paths)
+
+
+#: :func:`run` as :mod:`radiogenomics.models` exports it (the package's ``run`` is the modelling stage).
+run_validation = run

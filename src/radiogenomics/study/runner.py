@@ -43,7 +43,6 @@ import pandas as pd
 from radiogenomics import __version__, cnn, cohort, layout, models, report, stats
 from radiogenomics import cluster as clustering
 from radiogenomics.errors import RadiogenomicsError, UnknownNameError
-from radiogenomics.models import validate as external
 from radiogenomics.provenance import atomic_write, checksum, library_versions
 from radiogenomics.segment.registry import resolve_auto_masks
 from radiogenomics.settings import sha256_json
@@ -272,10 +271,10 @@ class _Stages:
 
         def one(target: str, folder: Path) -> None:
             run_dir = self.out / "models" / target
-            name = v.model if v.model != "best" else external.best_saved_model(run_dir)
-            settings = external.ValidationSettings(target=target, n_boot=v.n_boot, seed=self.s.seed,
-                                                   harmonise=v.harmonise)
-            external.run(settings, run_dir / name, table, folder)
+            name = v.model if v.model != "best" else models.best_saved_model(run_dir)
+            settings = models.ValidationSettings(target=target, n_boot=v.n_boot, seed=self.s.seed,
+                                                 harmonise=v.harmonise)
+            models.run_validation(settings, run_dir / name, table, folder)
 
         return self.per_target("validation", one)
 

@@ -26,8 +26,8 @@ from radiogenomics.models.errors import InvalidTargetError
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["METRICS", "binary_metrics", "calibration", "confusion", "recalibrate", "recalibration", "roc_auc",
-           "youden_threshold"]
+__all__ = ["METRICS", "binary_metrics", "calibration", "confusion", "newton_logistic", "recalibrate", "recalibration",
+           "roc_auc", "youden_threshold"]
 
 METRICS: tuple[str, ...] = (
     "accuracy", "precision", "sensitivity", "specificity", "f1", "roc_auc", "pr_auc", "brier",
@@ -111,28 +111,36 @@ def youden_threshold(y_true: ArrayLike, y_prob: ArrayLike) -> float:
     return min(t, 1.0) if np.isfinite(t) else 1.0
 
 
-def _fit_logistic(y: np.ndarray, x: np.ndarray | None, offset: np.ndarray, iters: int = 200) -> np.ndarray:
-    """Maximum-likelihood ``[a]`` or ``[a, b]`` of ``logit P = a + b x + offset``: Newton-Raphson with step halving
-    (the log-likelihood never decreases, so saturated predictions cannot make it diverge)."""
-    X = np.ones((y.size, 1)) if x is None else np.column_stack([np.ones(y.size), x])
+def newton_logistic(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
+                    penalty: np.ndarray | None = None, weights: np.ndarray | None = None,
+                    iters: int = 200) -> np.ndarray:
+    r"""``beta`` minimising :math:`\sum_i w_i \ell_i(X_i \beta + o_i) + \frac12 \sum_j \lambda_j \beta_j^2`
+    (log-loss :math:`\ell`, offsets :math:`o`, sample weights :math:`w` and per-coefficient penalties
+    :math:`\lambda`, all default 0 / 1 / 0; ``X`` holds its own intercept column): Newton-Raphson with step halving,
+    so the objective never increases and saturated predictions cannot make it diverge."""
+    y = np.asarray(y, dtype=np.float64)
+    off = np.zeros(y.size) if offset is None else np.asarray(offset, dtype=np.float64)
+    sw = np.ones(y.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    pen = np.zeros(X.shape[1]) if penalty is None else np.asarray(penalty, dtype=np.float64)
 
-    def loglik(beta: np.ndarray) -> float:
-        eta = X @ beta + offset
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    def objective(b: np.ndarray) -> float:
+        eta = X @ b + off
+        return float(np.sum(sw * (np.logaddexp(0.0, eta) - y * eta)) + 0.5 * np.sum(pen * b * b))
 
     beta = np.zeros(X.shape[1])
-    current = loglik(beta)
+    current = objective(beta)
     for _ in range(iters):
-        mu = 1.0 / (1.0 + np.exp(-np.clip(X @ beta + offset, -500, 500)))
-        w = np.maximum(mu * (1 - mu), 1e-12)
-        step = np.linalg.lstsq(X.T @ (X * w[:, None]), X.T @ (y - mu), rcond=None)[0]
+        mu = 1.0 / (1.0 + np.exp(-np.clip(X @ beta + off, -500, 500)))
+        curv = np.maximum(sw * mu * (1 - mu), 1e-12)
+        step = np.linalg.lstsq(X.T @ (X * curv[:, None]) + np.diag(pen), X.T @ (sw * (mu - y)) + pen * beta,
+                               rcond=None)[0]
         for _half in range(60):
-            new = loglik(beta + step)
-            if new >= current - 1e-12:
+            new = objective(beta - step)
+            if new <= current + 1e-12:
                 break
             step = step / 2
-        beta, gain, current = beta + step, new - current, new
-        if np.max(np.abs(step)) < 1e-10 or abs(gain) < 1e-14:
+        beta, gain, current = beta - step, current - new, new
+        if np.max(np.abs(step)) < 1e-10 or gain < 1e-14:
             break
     return beta
 
@@ -152,8 +160,9 @@ def calibration(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
     if y.min() == y.max() or np.ptp(p) == 0:
         return {"calibration_slope": float("nan"), "calibration_intercept": float("nan")}
     eta = np.log(p / (1 - p))
-    slope = _fit_logistic(y, eta, np.zeros_like(eta))[1]
-    intercept = _fit_logistic(y, None, eta)[0]
+    ones = np.ones((y.size, 1))
+    slope = newton_logistic(np.hstack([ones, eta[:, None]]), y)[1]
+    intercept = newton_logistic(ones, y, offset=eta)[0]
     return {"calibration_slope": float(slope), "calibration_intercept": float(intercept)}
 
 
@@ -168,7 +177,7 @@ def recalibration(y_true: ArrayLike, prob: ArrayLike) -> dict[str, float] | None
     if y.size < 4 or y.min() == y.max() or np.ptp(p) == 0:
         return None
     eta = np.log(p / (1 - p))
-    a, b = _fit_logistic(y, eta, np.zeros_like(eta))
+    a, b = newton_logistic(np.column_stack([np.ones(y.size), eta]), y)
     if not (np.isfinite(a) and np.isfinite(b)) or b <= 0:
         return None
     return {"intercept": float(a), "slope": float(b)}

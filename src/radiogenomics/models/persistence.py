@@ -59,21 +59,20 @@ def _trusted(name: str) -> bool:
 
 
 def _transformers(est: Any) -> list[FeatureTokenTransformer]:
-    """Every fitted :class:`FeatureTokenTransformer` inside ``est``, in a fixed order: the final step of a pipeline,
-    the imaging model of a stacked model, the members of a late fusion, the refitted estimator of a grid search."""
+    """Every :class:`FeatureTokenTransformer` inside ``est``, in a fixed order (saving and loading number their
+    weight files by it): the final step of a pipeline, the refitted estimator of a grid search, the imaging model of
+    a stacked model, the members of a late fusion."""
     if isinstance(est, FeatureTokenTransformer):
-        return [est] if hasattr(est, "net_") else []
+        return [est]
     if hasattr(est, "steps"):
         return _transformers(est.steps[-1][1])
     if hasattr(est, "best_estimator_"):
         return _transformers(est.best_estimator_)
-    out: list[FeatureTokenTransformer] = []
     if isinstance(est, StackedClinical) and est.imaging_ is not None:
-        out += _transformers(est.imaging_)
+        return _transformers(est.imaging_)
     if isinstance(est, LateFusion):
-        for _, member in est.estimators_:
-            out += _transformers(member)
-    return out
+        return [t for _, member in est.estimators_ for t in _transformers(member)]
+    return []
 
 
 def _weights_files(i: int) -> tuple[str, str]:
@@ -166,28 +165,11 @@ def load_model(directory: str | Path, *, allow_pickle: bool = False) -> tuple[Ba
     return est, meta
 
 
-def _candidates(est: Any) -> list[FeatureTokenTransformer]:
-    """The Transformers of a loaded model (no weights yet), in :func:`_transformers`' order."""
-    if isinstance(est, FeatureTokenTransformer):
-        return [est]
-    if hasattr(est, "steps"):
-        return _candidates(est.steps[-1][1])
-    if hasattr(est, "best_estimator_"):
-        return _candidates(est.best_estimator_)
-    out: list[FeatureTokenTransformer] = []
-    if isinstance(est, StackedClinical) and est.imaging_ is not None:
-        out += _candidates(est.imaging_)
-    if isinstance(est, LateFusion):
-        for _, member in est.estimators_:
-            out += _candidates(member)
-    return out
-
-
 def _restore_transformers(est: Any, d: Path) -> None:
     """Give every Transformer of ``est`` its network from ``transformer[_i].safetensors``."""
     from safetensors.torch import load_file
 
-    finals = _candidates(est)
+    finals = _transformers(est)
     for i, final in enumerate(finals):
         weights, config = _weights_files(i)
         if not (d / weights).exists():

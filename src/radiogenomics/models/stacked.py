@@ -41,6 +41,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from radiogenomics.models.errors import ModelParameterError
+from radiogenomics.models.metrics import newton_logistic
 from radiogenomics.models.pipeline import clinical_branches
 
 __all__ = ["STACK_CS", "StackedClinical", "balanced_weights", "ridge_logistic"]
@@ -62,33 +63,11 @@ def balanced_weights(y: np.ndarray) -> np.ndarray:
 def ridge_logistic(Z: np.ndarray, y: np.ndarray, C: float, weights: np.ndarray | None = None,
                    iters: int = 100) -> tuple[np.ndarray, float]:
     r"""``(coef, intercept)`` minimising :math:`C \sum_i w_i \ell_i + \frac12 \lVert coef \rVert^2` (log-loss
-    :math:`\ell_i`, sample weights :math:`w_i`, default 1; unpenalised intercept): Newton-Raphson with step halving,
-    exact for the small designs here (the same optimum as scikit-learn's ``LogisticRegression(C=C)`` with
-    ``sample_weight``)."""
-    X = np.column_stack([np.ones(len(y)), Z])
-    y = np.asarray(y, dtype=np.float64)
-    sw = np.ones(y.size) if weights is None else np.asarray(weights, dtype=np.float64)
-    pen = np.r_[0.0, np.full(Z.shape[1], 1.0 / C)]
-
-    def objective(b: np.ndarray) -> float:
-        eta = X @ b
-        return float(np.sum(sw * (np.logaddexp(0.0, eta) - y * eta)) + 0.5 * np.sum(pen * b * b))
-
-    beta = np.zeros(X.shape[1])
-    current = objective(beta)
-    for _ in range(iters):
-        mu = 1.0 / (1.0 + np.exp(-np.clip(X @ beta, -500, 500)))
-        grad = X.T @ (sw * (mu - y)) + pen * beta
-        hess = X.T @ (X * (sw * mu * (1 - mu))[:, None]) + np.diag(pen) + 1e-12 * np.eye(X.shape[1])
-        step = np.linalg.solve(hess, grad)
-        for _half in range(50):
-            new = objective(beta - step)
-            if new <= current + 1e-12:
-                break
-            step = step / 2
-        beta, gain, current = beta - step, current - new, new
-        if np.max(np.abs(step)) < 1e-10 or gain < 1e-13:
-            break
+    :math:`\ell_i`, sample weights :math:`w_i`, default 1; unpenalised intercept) by
+    :func:`~radiogenomics.models.metrics.newton_logistic`, exact for the small designs here (the same optimum as
+    scikit-learn's ``LogisticRegression(C=C)`` with ``sample_weight``)."""
+    beta = newton_logistic(np.column_stack([np.ones(len(y)), Z]), y, weights=weights,
+                           penalty=np.r_[0.0, np.full(Z.shape[1], 1.0 / C)], iters=iters)
     return beta[1:], float(beta[0])
 
 

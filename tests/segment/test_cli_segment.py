@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from radiogenomics.cli import app
-from radiogenomics.segment.metrics import CASE_COLUMNS, SIZE_COLUMNS
+from radiogenomics.segment.metrics import CASE_COLUMNS, METHOD_COLUMNS, SIZE_COLUMNS
 
 runner = CliRunner()
 
@@ -37,12 +37,23 @@ def test_train_predict_evaluate(seg_cohort, tmp_path) -> None:
         res = runner.invoke(app, ["segment", "predict", str(model), str(seg_cohort.test), "-o", str(masks),
                                   "--device", "cuda", "--overwrite"])
         assert res.exit_code == 2 and "device 'cuda' was asked for" in res.output
-    res = runner.invoke(app, ["segment", "evaluate", str(masks), str(seg_cohort.test), "-o", str(tmp_path / "ev")])
+    res = runner.invoke(app, ["segment", "evaluate", str(masks), str(seg_cohort.test), "-o", str(tmp_path / "ev"),
+                              "--baseline", "suv2.5", "--baseline", "suvmax41"])
     assert res.exit_code == 0, res.output
     cases = pd.read_csv(tmp_path / "ev" / "cases.csv")
     assert tuple(cases.columns) == CASE_COLUMNS and len(cases) == seg_cohort.n_test
     assert tuple(pd.read_csv(tmp_path / "ev" / "by_size.csv").columns) == SIZE_COLUMNS
     assert "Dice mean" in res.output
+    # the baselines beside the model's masks, scored on the same cases
+    methods = pd.read_csv(tmp_path / "ev" / "methods.csv")
+    assert tuple(methods.columns) == METHOD_COLUMNS
+    assert methods["method"].tolist() == ["masks in masks", "SUV >= 2.5", "41% SUVmax"]
+    assert (methods["n_cases"] == seg_cohort.n_test).all()
+    assert methods["dice_mean"].iloc[0] == pytest.approx(cases["dice"].mean())
+    assert len(list((tmp_path / "ev" / "baselines" / "suvmax41").glob("*.nii.gz"))) == seg_cohort.n_test
+    # a misspelt baseline is named with the closest one
+    res = runner.invoke(app, ["segment", "evaluate", str(masks), str(seg_cohort.test), "--baseline", "suvmax42"])
+    assert res.exit_code == 2 and "suvmax41" in res.output
 
 
 def test_clear_errors(seg_cohort, tmp_path) -> None:
@@ -52,6 +63,9 @@ def test_clear_errors(seg_cohort, tmp_path) -> None:
     res = runner.invoke(app, ["segment", "train", str(seg_cohort.train), "--method", "attention-unet", "-o",
                               str(tmp_path / "m"), "--folds", "0,1"])
     assert res.exit_code == 2 and "--folds is for --method nnunet" in res.output
+    res = runner.invoke(app, ["segment", "train", str(seg_cohort.train), "--method", "attention-unet", "-o",
+                              str(tmp_path / "m"), "--resume"])
+    assert res.exit_code == 2 and "--resume is for --method nnunet" in res.output
     # the settings file and the options are validated together: --folds fits n_splits of the file
     config = tmp_path / "nn.yaml"
     config.write_text("n_splits: 2\n")

@@ -62,3 +62,31 @@ def test_bad_inputs_are_clear_errors(case) -> None:
                   "tumour_mask")
     with pytest.raises(SegmentationError, match="is empty"):
         load_case(read_manifest(table.assign(pet=""), base=folder), 0, ("pet",), "pet")
+
+
+def test_grid_at_spacing_covers_the_same_box() -> None:
+    from radiogenomics.image import Geometry
+    from radiogenomics.preprocess.regrid import grid_at_spacing
+
+    g = Geometry((10, 7, 5), (1.0, 1.5, 3.0), (10.0, 20.0, 30.0), (1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0))
+    w = grid_at_spacing(g, (2.0, 3.0, 3.0))
+    assert w.size == (5, 4, 5)  # 10 mm / 2, ceil(10.5 mm / 3), 15 mm / 3
+    # the first voxel's corner stays: origin moves by D (s' - s) / 2 (y runs backwards here)
+    np.testing.assert_allclose(w.origin, (10.5, 20.0 - 0.75, 30.0))
+    assert w.direction == g.direction
+    assert grid_at_spacing(g, g.spacing) == g
+
+
+def test_working_grid_channels_and_partial_volume_label(case) -> None:
+    folder, table, ct, pet, mask = case
+    m = read_manifest(table, base=folder)
+    fine = load_case(m, 0, ("pet", "ct"), "ct", "tumour_mask", normalise=False)
+    coarse = load_case(m, 0, ("pet", "ct"), "ct", "tumour_mask", normalise=False, spacing=(4.0, 4.0, 8.0))
+    assert coarse.reference.geometry == ct.geometry  # masks are still written on the CT grid
+    assert coarse.grid.size == (5, 6, 3) and coarse.channels.shape == (2, 3, 6, 5)
+    # the PET is interpolated once, from its own file onto the working grid
+    np.testing.assert_allclose(coarse.channels[0], resample_to_reference(pet, coarse.grid).array, atol=1e-6)
+    # label: voxels whose interpolated 0/1 label is >= 0.5, i.e. the same volume within a coarse voxel's share
+    fraction = resample_to_reference(Image((mask > 0).astype(np.float32), ct.spacing, ct.origin), coarse.grid).array
+    np.testing.assert_array_equal(coarse.label, (fraction >= 0.5).astype(np.uint8))
+    assert fine.label.sum() * 16 == pytest.approx(coarse.label.sum() * 128, rel=0.5)

@@ -26,7 +26,7 @@ from radiogenomics.choices import Choice
 from radiogenomics.errors import GeometryMismatchError
 from radiogenomics.image import Geometry, Image, Mask
 
-__all__ = ["Interpolation", "resample_to_reference"]
+__all__ = ["Interpolation", "grid_at_spacing", "resample_to_reference"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,25 @@ _SITK = {
 
 def _geometry(reference: Image | Mask | Geometry) -> Geometry:
     return reference if isinstance(reference, Geometry) else reference.geometry
+
+
+def grid_at_spacing(reference: Image | Mask | Geometry, spacing: tuple[float, ...]) -> Geometry:
+    r"""The grid covering ``reference``'s physical box at another ``spacing`` (same direction, corners aligned).
+
+    Size :math:`n' = \max(1, \lceil n s / s' - 10^{-6} \rceil)` per axis; the first voxel's corner coincides with
+    the reference's, so the origin moves by :math:`D\,(s' - s) / 2`. The box grows by less than one new voxel
+    where :math:`n s` is not a multiple of :math:`s'`.
+    """
+    geometry = _geometry(reference)
+    old = np.asarray(geometry.spacing, dtype=float)
+    new = np.asarray(spacing, dtype=float)
+    if new.shape != old.shape or not np.all(np.isfinite(new)) or np.any(new <= 0):
+        raise GeometryMismatchError(f"spacing {tuple(spacing)} must hold {len(old)} positive values")
+    size = np.maximum(1, np.ceil(np.asarray(geometry.size) * old / new - 1e-6)).astype(int)
+    direction = np.asarray(geometry.direction, dtype=float).reshape(len(old), len(old))
+    origin = np.asarray(geometry.origin, dtype=float) + direction @ ((new - old) / 2.0)
+    return Geometry(tuple(int(v) for v in size), tuple(float(v) for v in new), tuple(float(v) for v in origin),
+                    geometry.direction)
 
 
 @overload

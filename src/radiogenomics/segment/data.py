@@ -6,6 +6,11 @@ PET file must already hold SUV) and resampled onto the grid of the reference mod
 the channel's extent); the label (voxels > 0, or ``== n`` for a ``file#n`` cell) is resampled with nearest
 neighbour. Arrays are indexed ``[channel, z, y, x]``.
 
+With a working ``spacing`` the channels are instead resampled (linearly, from each channel's own image) onto
+:func:`~radiogenomics.preprocess.regrid.grid_at_spacing` of the reference — the same physical box at that spacing
+— and the label becomes the voxels whose linearly interpolated 0/1 label is ≥ 0.5 (a partial-volume-aware
+down-sampling, where nearest neighbour would shift borders by up to half a coarse voxel).
+
 Normalisation (:func:`normalise_channel`), per modality:
 
 - ``ct``: :math:`(\min(\max(HU, lo), hi) - lo) / (hi - lo) \cdot 2 - 1`, HU window ``[lo, hi]`` onto ``[-1, 1]``;
@@ -22,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from radiogenomics.errors import NonFiniteVoxelError, RadiogenomicsError
-from radiogenomics.image import Image, Mask
+from radiogenomics.image import Geometry, Image, Mask
 from radiogenomics.io.manifest import Manifest
 from radiogenomics.preprocess.case import CaseLoader, original_errors
-from radiogenomics.preprocess.regrid import resample_to_reference
+from radiogenomics.preprocess.regrid import grid_at_spacing, resample_to_reference
 from radiogenomics.segment.errors import SegmentationError
 
 __all__ = [
@@ -48,17 +53,20 @@ class CaseVolumes:
     case_id
         The manifest's case id.
     reference
-        The reference image (its grid is the grid of ``channels`` and ``label``).
+        The reference image (masks are written on its grid).
     channels
-        float32 ``[channel, z, y, x]`` (normalised when loaded with ``normalise``).
+        float32 ``[channel, z, y, x]`` (normalised when loaded with ``normalise``) on :attr:`grid`.
     label
-        uint8 ``[z, y, x]`` 0/1, or ``None`` when no label was asked for.
+        uint8 ``[z, y, x]`` 0/1 on :attr:`grid`, or ``None`` when no label was asked for.
+    grid
+        Grid of ``channels`` and ``label``: the reference's, or the working grid of a ``spacing``.
     """
 
     case_id: str
     reference: Image
     channels: np.ndarray
     label: np.ndarray | None
+    grid: Geometry
 
 
 def read_modality(manifest: Manifest, row: int, modality: str, loader: CaseLoader | None = None) -> Image:
@@ -117,10 +125,12 @@ def load_case(
     pet_scale_suv: float = 5.0,
     pet_max_suv: float = 30.0,
     normalise: bool = True,
+    spacing: Sequence[float] | None = None,
 ) -> CaseVolumes:
     """Read row ``row``: the ``channels`` on the ``reference`` modality's grid (and the label of ``mask_column``).
 
-    With ``normalise=False`` the channels keep their values (HU, SUV, …) — what nnU-Net is given.
+    With ``normalise=False`` the channels keep their values (HU, SUV, …) — what nnU-Net is given. With a
+    ``spacing`` (x, y, z mm) everything is on the working grid of that spacing (module docstring).
     """
     case_id = manifest.cell(row, "case_id")
     missing = [c for c in channels if c not in manifest.columns]
@@ -128,10 +138,11 @@ def load_case(
         raise SegmentationError(f"manifest has no column(s) {missing} needed as channels; it has {manifest.columns}")
     loader = CaseLoader.from_manifest(manifest, row)
     ref = read_modality(manifest, row, reference, loader)
+    grid = ref.geometry if spacing is None else grid_at_spacing(ref, tuple(float(v) for v in spacing))
     arrays = []
     for modality in channels:
-        image = ref if modality == reference else resample_to_reference(
-            read_modality(manifest, row, modality, loader), ref)
+        image = ref if modality == reference else read_modality(manifest, row, modality, loader)
+        image = resample_to_reference(image, grid)
         values = image.array
         bad = int(np.count_nonzero(~np.isfinite(values)))
         if bad:
@@ -144,11 +155,15 @@ def load_case(
     if mask_column is not None:
         if mask_column not in manifest.columns:
             raise SegmentationError(f"manifest has no label column {mask_column!r}; it has {manifest.columns}")
-        mask = resample_to_reference(read_label(manifest, row, mask_column, reference, loader), ref)
-        label = (np.asarray(mask.array) > 0).astype(np.uint8)
-    logger.debug("loaded case %s: channels %s on the %s grid %s", case_id, list(channels), reference,
-                 ref.array.shape)
-    return CaseVolumes(case_id, ref, np.stack(arrays), label)
+        mask = read_label(manifest, row, mask_column, reference, loader)
+        if spacing is None:
+            label = (np.asarray(resample_to_reference(mask, grid).array) > 0).astype(np.uint8)
+        else:
+            fraction = resample_to_reference(Image(mask.array.astype(np.float32), mask.spacing, mask.origin,
+                                                   mask.direction), grid)
+            label = (fraction.array >= 0.5).astype(np.uint8)
+    logger.debug("loaded case %s: channels %s on the %s grid %s", case_id, list(channels), reference, grid.size)
+    return CaseVolumes(case_id, ref, np.stack(arrays), label, grid)
 
 
 def iter_cases(

@@ -52,6 +52,7 @@ from radiogenomics.image import Mask
 __all__ = [
     "CASE_COLUMNS",
     "LESION_COLUMNS",
+    "METHOD_COLUMNS",
     "SIZE_CLASSES",
     "SIZE_COLUMNS",
     "SegmentationEvaluation",
@@ -63,6 +64,7 @@ __all__ = [
     "lesion_diameter",
     "lesion_table",
     "metrics_by_size",
+    "summarise_cases",
     "surface_dice",
     "surface_distances",
 ]
@@ -366,6 +368,33 @@ class SegmentationEvaluation:
     cases: pd.DataFrame
     lesions: pd.DataFrame
     by_size: pd.DataFrame
+
+    def summary(self, method: str) -> dict[str, object]:
+        """One :data:`METHOD_COLUMNS` row: case counts, Dice mean/SD/median, HD95 median (finite cases),
+        false-positive components median/mean, of ``method``."""
+        return summarise_cases(self.cases, method)
+
+
+#: columns of the table comparing methods (``segment evaluate --baseline``, ``bench_segment.py``)
+METHOD_COLUMNS = ("method", "n_cases", "dice_mean", "dice_sd", "dice_median", "dice_min", "hd95_median_mm",
+                  "n_empty", "false_positives_median", "false_positives_mean")
+
+
+def summarise_cases(cases: pd.DataFrame, method: str) -> dict[str, object]:
+    """Summary of a ``cases`` table (:data:`CASE_COLUMNS`) as one :data:`METHOD_COLUMNS` row.
+
+    Dice SD has ddof 1 (NaN for one case); the HD95 median is over the cases where it is finite (a
+    prediction or reference that is empty has an infinite HD95), ``n_empty`` counts empty predictions.
+    """
+    d = cases["dice"].astype(float)
+    hd = cases["hd95_mm"].astype(float)
+    fp = cases["n_false_positive"].astype(float)
+    finite = hd[np.isfinite(hd)]
+    return {"method": method, "n_cases": len(cases), "dice_mean": float(d.mean()),
+            "dice_sd": float(d.std(ddof=1)) if len(d) > 1 else float("nan"), "dice_median": float(d.median()),
+            "dice_min": float(d.min()), "hd95_median_mm": float(finite.median()) if len(finite) else float("inf"),
+            "n_empty": int((cases["predicted_ml"].astype(float) == 0).sum()),
+            "false_positives_median": float(fp.median()), "false_positives_mean": float(fp.mean())}
 
 
 def evaluate_segmentations(

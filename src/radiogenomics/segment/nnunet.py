@@ -21,11 +21,27 @@ Model folder (:meth:`NnUNetSegmenter.save`)
     ``model.json`` (method, settings, trainer, configuration, folds, allowed mirroring axes, training
     summary), nnU-Net's ``plans.json`` and ``dataset.json``, and ``fold_<k>.safetensors`` — the network
     weights of ``settings.checkpoint`` of every fold (tensors only: loading runs no code).
+Resuming (``fit(..., resume=True)``, ``segment train --resume``)
+    ``<workdir>/prepared.json`` is written once the dataset, plans, preprocessing and splits are finished: the
+    settings that shape them or the training (all but :data:`RESUME_FREE`: folds, checkpoint, tta,
+    tile_step_size, processes, augmentation_processes, keep_preprocessed, device, save_every), the nnunetv2
+    version, and a SHA-256 of the manifest's case ids with the contents of their channel and label files
+    (:func:`preparation_record`). Resuming compares it with the present manifest and settings and raises
+    :class:`SegmentationError` naming what differs rather than mixing two trainings; when they agree the dataset,
+    fingerprint, plans and splits are reused, and the preprocessed arrays too (made again from the stored plans
+    when an earlier run deleted them, before the first fold that trains). A fold with ``checkpoint_final.pth``
+    is not trained again (its ``settings.checkpoint`` weights are loaded); a fold with only
+    ``checkpoint_latest.pth`` (written every ``save_every`` epochs) continues from it through nnU-Net's
+    ``load_checkpoint`` (weights, optimiser, epoch, training log, best EMA) — seeded as a fresh fold, so not
+    bit-identical to an uninterrupted run; other folds are trained. Without ``resume`` the working folder's
+    earlier nnU-Net training and ``prepared.json`` are deleted first. ``summary_`` marks each fold
+    ``trained``, ``continued`` or ``reused``.
 Prediction (:meth:`NnUNetSegmenter.predict_array`)
     nnU-Net's ``nnUNetPredictor`` on the in-memory ``[C, z, y, x]`` array of the case (same channels, same
     reference grid as in training): its preprocessing, sliding-window inference with Gaussian weighting,
-    mirroring test-time augmentation (``tta``), the mean of the fold networks' softmax outputs, and its
-    resampling back to the input grid; the label is the arg-max. The mask is returned on the reference grid.
+    mirroring test-time augmentation (``tta``: the logits of the input flipped along every subset of the allowed
+    axes, flipped back and averaged), the mean of the fold networks' logits, and its resampling back to the
+    input grid; the label is the arg-max of the softmax. The mask is returned on the reference grid.
 """
 
 from __future__ import annotations
@@ -51,17 +67,23 @@ from radiogenomics import __version__
 from radiogenomics.image import Mask
 from radiogenomics.io import write_image
 from radiogenomics.io.manifest import Manifest
+from radiogenomics.provenance import checksum
 from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, load_case, mask_on
 from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
 from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings, read_model_meta, resolve_device
+from radiogenomics.settings import sha256_json
 
-__all__ = ["DatasetInfo", "NnUNetSegmenter", "nnunet_environment", "write_dataset"]
+__all__ = ["RESUME_FREE", "DatasetInfo", "NnUNetSegmenter", "nnunet_environment", "preparation_record", "write_dataset"]
 
 logger = logging.getLogger(__name__)
 
 TRAINER = "RadiogenomicsTrainer"
 PLANS = "nnUNetPlans"
 FILE_ENDING = ".nii.gz"
+#: in the working folder: what its dataset, plans and splits were made from (written when they are finished)
+PREPARED_FILE = "prepared.json"
+#: in each ``fold_<k>`` folder of nnU-Net's results: the fold's summary row, written when it is finished
+FOLD_SUMMARY = "radiogenomics_summary.json"
 
 
 def _require_nnunet() -> None:
@@ -203,6 +225,166 @@ def write_splits(identifiers: list[str], n_splits: int, seed: int, path: str | P
     return splits
 
 
+#: settings that change neither the dataset, plans and splits nor what a fold learns: free to change on resume
+RESUME_FREE = frozenset({"folds", "checkpoint", "tta", "tile_step_size", "processes", "augmentation_processes",
+                         "keep_preprocessed", "device", "save_every"})
+
+
+def preparation_record(manifest: Manifest, settings: NnUNetSettings) -> dict[str, Any]:
+    """What an nnU-Net working folder is made from, as :meth:`NnUNetSegmenter.fit` stores it in ``prepared.json``:
+    the settings but :data:`RESUME_FREE`, the nnunetv2 version, and ``manifest``, the SHA-256 of every row's case
+    id with the content (:func:`~radiogenomics.provenance.checksum`) of its channel, reference and label inputs
+    (files, or DICOM folders; not their paths, so a moved cohort resumes)."""
+    from importlib.metadata import version
+
+    columns = list(dict.fromkeys([*settings.channels, settings.reference_modality, settings.mask_column]))
+    rows = []
+    for row in range(len(manifest.table)):
+        cells: dict[str, Any] = {}
+        for column in columns:
+            text = manifest.cell(row, column)
+            path, selector = manifest.input(row, column) if text else (None, None)
+            try:
+                cells[column] = [selector, checksum(path)] if path is not None and path.exists() else ["", text]
+            except OSError as exc:
+                raise SegmentationError(f"case {manifest.cell(row, 'case_id')!r}: {path} cannot be read: "
+                                        f"{exc}") from exc
+        rows.append([manifest.cell(row, "case_id"), cells])
+    settings_part = {k: v for k, v in settings.model_dump(mode="json").items() if k not in RESUME_FREE}
+    return {"settings": settings_part, "manifest": sha256_json(rows), "nnunetv2": version("nnunetv2")}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """``data`` as JSON, written to ``<path>.part`` and renamed (a reader never sees half a file)."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(data, indent=2))
+    os.replace(part, path)
+
+
+def _results_folder(folders: dict[str, Path], s: NnUNetSettings) -> Path:
+    """nnU-Net's training output folder of ``s`` (its ``fold_<k>`` folders, ``plans.json``, ``dataset.json``)."""
+    return folders["results"] / s.dataset_folder / f"{TRAINER}__{PLANS}__{s.configuration}"
+
+
+def _prepare(manifest: Manifest, s: NnUNetSettings, folders: dict[str, Path], workdir: Path,
+             record: dict[str, Any]) -> DatasetInfo:
+    """Dataset, fingerprint, plans, preprocessing and splits made afresh (an earlier run's training in
+    ``workdir`` is deleted first); ``prepared.json`` is written last, so it marks a finished preparation."""
+    from nnunetv2.experiment_planning.plan_and_preprocess_api import (
+        extract_fingerprint_dataset,
+        plan_experiment_dataset,
+        preprocess_dataset,
+    )
+
+    (workdir / PREPARED_FILE).unlink(missing_ok=True)
+    earlier = folders["results"] / s.dataset_folder
+    if earlier.exists():
+        logger.info("deleting the nnU-Net training of an earlier run in %s", earlier)
+        shutil.rmtree(earlier)
+    info = write_dataset(manifest, s, folders["raw"])
+    if len(info.identifiers) < s.n_splits:  # checked again by write_splits, after the slow planning
+        raise SegmentationError(f"nnU-Net needs at least {s.n_splits} labelled cases, got {len(info.identifiers)}")
+    t0 = time.perf_counter()
+    logger.info("nnU-Net fingerprint, plans and preprocessing (%s)", s.configuration)
+    extract_fingerprint_dataset(s.dataset_id, num_processes=s.processes, check_dataset_integrity=True,
+                                clean=True, verbose=False, show_progress_bar=False)
+    # the planner sets torch's thread count to nnUNet_n_proc_DA while it sizes networks: >= 1 there
+    os.environ["nnUNet_n_proc_DA"] = str(max(1, s.augmentation_processes))
+    plan_experiment_dataset(s.dataset_id)
+    os.environ["nnUNet_n_proc_DA"] = str(s.augmentation_processes)
+    preprocess_dataset(s.dataset_id, PLANS, (s.configuration,), [s.processes], verbose=False,
+                       show_progress_bar=False)
+    pre = folders["preprocessed"] / s.dataset_folder
+    write_splits(info.identifiers, s.n_splits, s.seed, pre / "splits_final.json")
+    logger.info("nnU-Net preprocessing took %.1f s", time.perf_counter() - t0)
+    _write_json(workdir / PREPARED_FILE, {**record, "radiogenomics_version": __version__,
+                                          "identifiers": info.identifiers, "case_ids": info.case_ids,
+                                          "failures": info.failures.to_dict("records")})
+    return info
+
+
+def _prepared_dataset(workdir: Path, folders: dict[str, Path], record: dict[str, Any],
+                      s: NnUNetSettings) -> DatasetInfo | None:
+    """The dataset an earlier run prepared in ``workdir`` from the same manifest and settings (``record``), or
+    ``None`` when it prepared none; :class:`SegmentationError` when it was prepared from others or is incomplete."""
+    path = workdir / PREPARED_FILE
+    if not path.is_file():
+        logger.warning("nothing to resume in %s (no %s): the nnU-Net dataset is prepared afresh", workdir,
+                       PREPARED_FILE)
+        return None
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SegmentationError(f"cannot resume: {path} cannot be read ({exc}); train without resuming to start "
+                                "afresh") from exc
+    changes = []
+    old_settings, new_settings = stored.get("settings", {}), record["settings"]
+    for key in sorted(set(old_settings) | set(new_settings)):
+        if old_settings.get(key) != new_settings.get(key):
+            changes.append(f"{key}: {old_settings.get(key)!r} then, {new_settings.get(key)!r} now")
+    if stored.get("manifest") != record["manifest"]:
+        changes.append("the manifest's cases or their image/label files differ")
+    if stored.get("nnunetv2") != record["nnunetv2"]:
+        changes.append(f"nnunetv2 {stored.get('nnunetv2')} then, {record['nnunetv2']} now")
+    if changes:
+        raise SegmentationError(f"cannot resume in {workdir}: it was prepared from another manifest or other settings "
+                                f"({'; '.join(changes)}); resuming would mix them. Train without resuming to "
+                                "start afresh (this deletes the earlier nnU-Net training there), or use another "
+                                "model folder")
+    raw, pre = folders["raw"] / s.dataset_folder, folders["preprocessed"] / s.dataset_folder
+    needed = (raw / "dataset.json", pre / f"{PLANS}.json", pre / "dataset.json", pre / "splits_final.json",
+              pre / "dataset_fingerprint.json")
+    missing = [str(p.relative_to(workdir)) for p in needed if not p.is_file()]
+    if missing:
+        raise SegmentationError(f"cannot resume in {workdir}: {', '.join(missing)} missing; train without resuming "
+                                "to start afresh")
+    logger.info("resuming in %s: the nnU-Net dataset (%d cases), fingerprint, plans and splits of the earlier run "
+                "are reused", workdir, len(stored["identifiers"]))
+    return DatasetInfo(raw, list(stored["identifiers"]), list(stored["case_ids"]),
+                       pd.DataFrame(stored["failures"], columns=list(FAILURE_COLUMNS)))
+
+
+def _ensure_preprocessed(pre: Path, plans: dict[str, Any], s: NnUNetSettings, identifiers: list[str]) -> None:
+    """Preprocess again when nnU-Net's preprocessed arrays of ``identifiers`` are not all there (deleted after an
+    earlier run that did not keep them, or cut short); the stored plans are used."""
+    from nnunetv2.experiment_planning.plan_and_preprocess_api import preprocess_dataset
+    from nnunetv2.utilities.plans_handling.plans_handler import PlansManager
+
+    with contextlib.redirect_stdout(_LogStream()):
+        data = pre / PlansManager(plans).get_configuration(s.configuration).data_identifier
+    gt = pre / "gt_segmentations"
+    if all((data / f"{i}.pkl").is_file() and (gt / f"{i}{FILE_ENDING}").is_file() for i in identifiers):
+        return
+    logger.info("nnU-Net's preprocessed arrays are missing (deleted after an earlier run): preprocessing again with "
+                "the stored plans (%s)", s.configuration)
+    t0 = time.perf_counter()
+    preprocess_dataset(s.dataset_id, PLANS, (s.configuration,), [s.processes], verbose=False, show_progress_bar=False)
+    logger.info("nnU-Net preprocessing took %.1f s", time.perf_counter() - t0)
+
+
+def _fold_summary(log: dict[str, list[Any]], fold: int, training: str, seconds: float) -> dict[str, Any]:
+    """A row of :attr:`NnUNetSegmenter.summary_` from nnU-Net's training log of ``fold``."""
+    return {"fold": int(fold), "epochs": len(log["train_losses"]),
+            "best_ema_pseudo_dice": float(max(log["ema_fg_dice"])), "final_pseudo_dice": float(log["mean_fg_dice"][-1]),
+            "seconds": float(seconds), "training": training}
+
+
+def _finished_fold_summary(fold_dir: Path, fold: int) -> dict[str, Any]:
+    """The summary row of a fold an earlier run finished (its ``radiogenomics_summary.json``, else from the
+    training log inside ``checkpoint_final.pth``), marked ``"training": "reused"``."""
+    path = fold_dir / FOLD_SUMMARY
+    try:
+        row = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        import torch
+
+        ck = torch.load(fold_dir / "checkpoint_final.pth", map_location="cpu", weights_only=False)
+        log = ck["logging"]
+        seconds = float(np.sum(np.subtract(log["epoch_end_timestamps"], log["epoch_start_timestamps"])))
+        row = _fold_summary(log, fold, "trained", seconds)
+    return {**row, "training": "reused"}
+
+
 class NnUNetSegmenter:
     """nnU-Net v2 3D segmentation, trained and applied through nnU-Net's Python API (module docstring).
 
@@ -225,72 +407,76 @@ class NnUNetSegmenter:
 
     # -- training -----------------------------------------------------------------------------------
     def fit(self, manifest: Manifest, workdir: str | Path,
-            progress: Callable[[str, int, int, float, float], None] | None = None) -> Self:
+            progress: Callable[[str, int, int, float, float], None] | None = None, resume: bool = False) -> Self:
         """Convert, plan, preprocess and train every fold; nnU-Net's folders live under ``workdir``.
 
         ``progress(stage, epoch, epochs, train_loss, val_pseudo_dice)`` is called after each epoch with
-        ``stage = "fold <k>"``.
+        ``stage = "fold <k>"``. With ``resume``, what an earlier call with the same manifest and settings left
+        in ``workdir`` is reused (module docstring, "Resuming"); without it, ``workdir``'s dataset and training
+        are made afresh.
         """
         _require_nnunet()
         import torch
-        from nnunetv2.experiment_planning.plan_and_preprocess_api import (
-            extract_fingerprint_dataset,
-            plan_experiment_dataset,
-            preprocess_dataset,
-        )
 
         from radiogenomics.segment.nnunet_trainer import RadiogenomicsTrainer  # lazy: imports nnunetv2
 
         s = self.settings
         device = resolve_device(s.device)
+        workdir = Path(workdir)
+        record = preparation_record(manifest, s)
         with nnunet_environment(workdir, s.augmentation_processes) as folders:
-            info = write_dataset(manifest, s, folders["raw"])
-            if len(info.identifiers) < s.n_splits:  # checked again by write_splits, after the slow planning
-                raise SegmentationError(f"nnU-Net needs at least {s.n_splits} labelled cases, "
-                                        f"got {len(info.identifiers)}")
-            t0 = time.perf_counter()
-            logger.info("nnU-Net fingerprint, plans and preprocessing (%s)", s.configuration)
-            extract_fingerprint_dataset(s.dataset_id, num_processes=s.processes, check_dataset_integrity=True,
-                                        clean=True, verbose=False, show_progress_bar=False)
-            # the planner sets torch's thread count to nnUNet_n_proc_DA while it sizes networks: >= 1 there
-            os.environ["nnUNet_n_proc_DA"] = str(max(1, s.augmentation_processes))
-            plan_experiment_dataset(s.dataset_id)
-            os.environ["nnUNet_n_proc_DA"] = str(s.augmentation_processes)
-            preprocess_dataset(s.dataset_id, PLANS, (s.configuration,), [s.processes], verbose=False,
-                               show_progress_bar=False)
+            info = _prepared_dataset(workdir, folders, record, s) if resume else None
+            if info is None:
+                info = _prepare(manifest, s, folders, workdir, record)
             pre = folders["preprocessed"] / s.dataset_folder
-            write_splits(info.identifiers, s.n_splits, s.seed, pre / "splits_final.json")
-            logger.info("nnU-Net preprocessing took %.1f s", time.perf_counter() - t0)
             plans = json.loads((pre / f"{PLANS}.json").read_text())
             if s.configuration not in plans["configurations"]:
                 raise SegmentationError(f"nnU-Net planned no {s.configuration!r} configuration for these images "
                                         f"(planned: {sorted(plans['configurations'])})")
             dataset_json = json.loads((pre / "dataset.json").read_text())
-            parameters, summary, mirror_axes = [], [], None
+            results = _results_folder(folders, s)
+            parameters, summary, mirror_axes, preprocessed = [], [], None, False
             for fold in s.folds:
-                t1 = time.perf_counter()
-                with _seeded(s.seed + fold, device):
-                    trainer = RadiogenomicsTrainer(plans=dict(plans, continue_training=False),
-                                                   configuration=s.configuration, fold=fold,
-                                                   dataset_json=dataset_json, device=device)
-                    trainer.configure(s.epochs, s.iterations_per_epoch, s.val_iterations_per_epoch,
-                                      s.learning_rate)
-                    if progress is not None:
-                        trainer.epoch_callback = (lambda e, n, loss, d, _f=fold:
-                                                  progress(f"fold {_f}", e, n, loss, d))
-                    trainer.run_training()
-                out = Path(trainer.output_folder)
-                checkpoint = torch.load(out / s.checkpoint, map_location="cpu", weights_only=False)
+                fold_dir = results / f"fold_{fold}"
+                latest = fold_dir / "checkpoint_latest.pth"
+                if resume and (fold_dir / "checkpoint_final.pth").is_file():
+                    row = _finished_fold_summary(fold_dir, fold)
+                    logger.info("nnU-Net fold %d: finished by an earlier run, its weights are reused (%s)", fold,
+                                s.checkpoint)
+                else:
+                    if not preprocessed:
+                        _ensure_preprocessed(pre, plans, s, info.identifiers)
+                        preprocessed = True
+                    t1 = time.perf_counter()
+                    continued = resume and latest.is_file()
+                    with _seeded(s.seed + fold, device):
+                        trainer = RadiogenomicsTrainer(plans=dict(plans, continue_training=continued),
+                                                       configuration=s.configuration, fold=fold,
+                                                       dataset_json=dataset_json, device=device)
+                        trainer.configure(s.epochs, s.iterations_per_epoch, s.val_iterations_per_epoch,
+                                          s.learning_rate, s.save_every)
+                        if continued:
+                            trainer.load_checkpoint(str(latest))
+                            logger.info("nnU-Net fold %d: continuing from checkpoint_latest.pth after epoch %d of %d",
+                                        fold, trainer.current_epoch, s.epochs)
+                        if progress is not None:
+                            trainer.epoch_callback = (lambda e, n, loss, d, _f=fold:
+                                                      progress(f"fold {_f}", e, n, loss, d))
+                        trainer.run_training()
+                    if Path(trainer.output_folder) != fold_dir:
+                        raise SegmentationError(f"nnU-Net trained fold {fold} in {trainer.output_folder}, "
+                                                f"not in {fold_dir}")
+                    row = _fold_summary(trainer.logger.local_logger.my_fantastic_logging, fold,
+                                        "continued" if continued else "trained", time.perf_counter() - t1)
+                    _write_json(fold_dir / FOLD_SUMMARY, row)
+                if not (fold_dir / s.checkpoint).is_file():
+                    raise SegmentationError(f"nnU-Net fold {fold} has no {s.checkpoint} in {fold_dir}")
+                checkpoint = torch.load(fold_dir / s.checkpoint, map_location="cpu", weights_only=False)
                 parameters.append({k: v.detach().cpu().contiguous() for k, v in checkpoint["network_weights"].items()})
                 mirror_axes = checkpoint.get("inference_allowed_mirroring_axes")
-                log = trainer.logger.local_logger.my_fantastic_logging
-                summary.append({"fold": int(fold), "epochs": len(log["train_losses"]),
-                                "best_ema_pseudo_dice": float(max(log["ema_fg_dice"])),
-                                "final_pseudo_dice": float(log["mean_fg_dice"][-1]),
-                                "seconds": time.perf_counter() - t1})
-                logger.info("nnU-Net fold %d: %d epochs, best EMA pseudo-Dice %.3f (%.1f s)", fold,
-                            summary[-1]["epochs"], summary[-1]["best_ema_pseudo_dice"], summary[-1]["seconds"])
-            results = Path(trainer.output_folder_base)
+                summary.append(row)
+                logger.info("nnU-Net fold %d (%s): %d epochs, best EMA pseudo-Dice %.3f (%.1f s)", fold,
+                            row["training"], row["epochs"], row["best_ema_pseudo_dice"], row["seconds"])
             self.plans_ = json.loads((results / "plans.json").read_text())
             self.dataset_json_ = json.loads((results / "dataset.json").read_text())
             if not s.keep_preprocessed:

@@ -3,8 +3,12 @@
 :class:`RadiogenomicsTrainer` is nnU-Net's ``nnUNetTrainer`` — same network, loss (Dice + CE with deep
 supervision), SGD with polynomial learning-rate decay, augmentation and patch sampling — with:
 
-- epochs, iterations per epoch, validation iterations per epoch and the initial learning rate set by
-  :meth:`RadiogenomicsTrainer.configure` (instead of a trainer class per epoch count);
+- epochs, iterations per epoch, validation iterations per epoch, the initial learning rate and how often
+  ``checkpoint_latest.pth`` is written (``save_every`` epochs; nnU-Net: 50) set by
+  :meth:`RadiogenomicsTrainer.configure` (instead of a trainer class per epoch count); an interrupted fold
+  continues from ``checkpoint_latest.pth`` through nnU-Net's own :meth:`load_checkpoint`;
+- checkpoints written atomically (to ``<name>.part``, then renamed), so a run killed while writing one
+  leaves the previous checkpoint whole;
 - nnU-Net's own best-checkpoint rule unchanged: ``checkpoint_best.pth`` holds the weights of the epoch with
   the highest exponential moving average of the validation pseudo-Dice,
   :math:`\\mathrm{ema}_t = 0.9\\,\\mathrm{ema}_{t-1} + 0.1\\,\\mathrm{Dice}_t`;
@@ -16,6 +20,7 @@ supervision), SGD with polynomial learning-rate decay, augmentation and patch sa
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 from nnunetv2.training.nnUNetTrainer.nnUNetTrainer import nnUNetTrainer
@@ -31,13 +36,23 @@ class RadiogenomicsTrainer(nnUNetTrainer):
     epoch_callback: Callable[[int, int, float, float], None] | None = None
 
     def configure(self, epochs: int, iterations_per_epoch: int, val_iterations_per_epoch: int,
-                  learning_rate: float) -> None:
-        """Set the training schedule (call before :meth:`run_training`)."""
+                  learning_rate: float, save_every: int = 1) -> None:
+        """Set the training schedule (call before :meth:`load_checkpoint` and :meth:`run_training`).
+
+        ``checkpoint_latest.pth`` is written after every ``save_every``-th epoch but the last (nnU-Net's rule;
+        the last epoch writes ``checkpoint_final.pth`` and removes ``checkpoint_latest.pth``).
+        """
         self.num_epochs = int(epochs)
         self.num_iterations_per_epoch = int(iterations_per_epoch)
         self.num_val_iterations_per_epoch = int(val_iterations_per_epoch)
         self.initial_lr = float(learning_rate)
-        self.save_every = max(1, int(epochs))
+        self.save_every = max(1, int(save_every))
+
+    def save_checkpoint(self, filename: str) -> None:
+        part = f"{filename}.part"
+        super().save_checkpoint(part)
+        if os.path.isfile(part):  # nothing is written when checkpointing is disabled
+            os.replace(part, filename)
 
     def print_to_log_file(self, *args, also_print_to_console: bool = True, add_timestamp: bool = True) -> None:
         super().print_to_log_file(*args, also_print_to_console=False, add_timestamp=add_timestamp)

@@ -39,15 +39,20 @@ from radiogenomics.segment.settings import (
     Device,
     Method,
     NnUNetSettings,
+    ThresholdSettings,
     load_segment_settings,
 )
+from radiogenomics.segment.threshold import ThresholdSegmenter
 from radiogenomics.settings import sha256_json
 
 __all__ = [
     "AUTO_PREFIX",
+    "BASELINES",
     "STATUS_COLUMNS",
     "PredictionResult",
     "Segmenter",
+    "baseline_settings",
+    "evaluate_baselines",
     "evaluate_manifest",
     "load_segmenter",
     "model_fingerprint",
@@ -58,7 +63,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Segmenter = AttentionUNetSegmenter | NnUNetSegmenter
+Segmenter = AttentionUNetSegmenter | NnUNetSegmenter | ThresholdSegmenter
 STATUS_COLUMNS = ("case_id", "status", "mask", "voxels", "seconds", "error_type", "error")
 AUTO_PREFIX = "auto:"
 
@@ -67,17 +72,23 @@ def train_segmenter(
     manifest: str | Path | Manifest,
     method: Method | str,
     modeldir: str | Path,
-    settings: AttentionUNetSettings | NnUNetSettings | Mapping[str, Any] | str | Path | None = None,
+    settings: AttentionUNetSettings | NnUNetSettings | ThresholdSettings | Mapping[str, Any] | str | Path | None = None,
     progress: Callable[[str, int, int, float, float], None] | None = None,
+    resume: bool = False,
 ) -> Segmenter:
     """Train ``method`` on the labelled cases of ``manifest`` and save it in ``modeldir``.
 
     ``settings`` may be a settings object, a mapping or a YAML/JSON file (defaults when ``None``).
     ``progress(stage, epoch, epochs, train_loss, validation_dice)`` is called after every epoch. Cases whose
     images or label cannot be read are left out with a warning (listed in ``modeldir/failures.csv``).
+    ``resume`` (nnU-Net only) reuses what an earlier run with the same manifest and settings left in
+    ``modeldir/nnunet``: its dataset, plans and preprocessing, its finished folds, and an interrupted fold's
+    ``checkpoint_latest.pth`` (:meth:`NnUNetSegmenter.fit`).
     """
     kind = Method.parse(method)
-    if not isinstance(settings, AttentionUNetSettings | NnUNetSettings):
+    if resume and kind is not Method.nnunet:
+        raise SegmentationError(f"resuming a training is for nnU-Net, not {kind.value!r}")
+    if not isinstance(settings, AttentionUNetSettings | NnUNetSettings | ThresholdSettings):
         settings = load_segment_settings(kind, settings)
     if settings.method is not kind:
         raise SegmentationError(f"settings are for {settings.method.value!r}, not {kind.value!r}")
@@ -86,19 +97,27 @@ def train_segmenter(
     out = Path(modeldir)
     out.mkdir(parents=True, exist_ok=True)
     if kind is Method.nnunet:
-        model: Segmenter = NnUNetSegmenter(settings).fit(manifest, out / "nnunet", progress)  # type: ignore[arg-type]
+        model: Segmenter = NnUNetSegmenter(settings).fit(  # type: ignore[arg-type]
+            manifest, out / "nnunet", progress, resume=resume)
         failures = model.failures_
+    elif kind is Method.threshold:
+        model = ThresholdSegmenter(settings).fit(manifest)  # type: ignore[arg-type]
+        failures = pd.DataFrame(columns=list(FAILURE_COLUMNS))
+        logger.info("threshold method %s: nothing to train, settings saved", model.settings.label)
     else:
         s: AttentionUNetSettings = settings  # type: ignore[assignment]
-        images, labels, failed = [], [], []
+        images, labels, spacings, failed = [], [], [], []
         for case in iter_cases(manifest, s.channels, s.reference_modality, s.mask_column, failed, "training",
-                               ct_window=s.ct_window, pet_scale_suv=s.pet_scale_suv, pet_max_suv=s.pet_max_suv):
+                               ct_window=s.ct_window, pet_scale_suv=s.pet_scale_suv, pet_max_suv=s.pet_max_suv,
+                               spacing=s.spacing):
             images.append(case.channels)
             labels.append(case.label)
+            spacings.append(case.grid.spacing)
         if not images:
             raise SegmentationError(f"no case of the manifest could be read for training ({len(failed)} failed)")
         model = AttentionUNetSegmenter(s).fit(
-            images, labels, None if progress is None else (lambda e, n, loss, d: progress("train", e, n, loss, d)))
+            images, labels, None if progress is None else (lambda e, n, loss, d: progress("train", e, n, loss, d)),
+            spacings=spacings)
         failures = pd.DataFrame(failed, columns=list(FAILURE_COLUMNS))
     model.save(out)
     if len(failures):
@@ -117,7 +136,7 @@ def load_segmenter(modeldir: str | Path, device: Device | str | None = None) -> 
         method = Method.parse(json.loads(meta.read_text()).get("method", ""))
     except (ValueError, json.JSONDecodeError) as exc:
         raise ModelDirError(f"{meta} cannot be read: {exc}") from exc
-    cls = NnUNetSegmenter if method is Method.nnunet else AttentionUNetSegmenter
+    cls = {Method.nnunet: NnUNetSegmenter, Method.threshold: ThresholdSegmenter}.get(method, AttentionUNetSegmenter)
     return cls.load(folder, device)
 
 
@@ -234,6 +253,56 @@ def evaluate_manifest(
     if not pairs:
         raise SegmentationError(f"no predicted mask in {folder} matches a case of the manifest")
     return evaluate_segmentations(pairs, tolerance_mm=tolerance_mm, size_threshold_mm=size_threshold_mm)
+
+
+#: the threshold baselines of ``segment evaluate --baseline`` by name
+BASELINES: dict[str, dict[str, Any]] = {
+    "suv2.5": {"rule": "suv", "suv": 2.5},
+    "suvmax41": {"rule": "suvmax_fraction", "fraction": 0.41},
+    "percist": {"rule": "percist", "liver_column": "liver_mask"},
+}
+
+
+def baseline_settings(name: str, **changes: Any) -> ThresholdSettings:
+    """The :class:`ThresholdSettings` of a named baseline (:data:`BASELINES`), with ``changes``."""
+    from radiogenomics.errors import UnknownNameError
+
+    if name not in BASELINES:
+        raise UnknownNameError("threshold baseline", name, tuple(BASELINES))
+    return ThresholdSettings.validate_dict({**BASELINES[name], **changes})
+
+
+def evaluate_baselines(
+    manifest: str | Path | Manifest,
+    outdir: str | Path,
+    names: tuple[str, ...] = ("suv2.5", "suvmax41"),
+    mask_column: str = "tumour_mask",
+    within: str | None = None,
+    margin_mm: float = 0.0,
+    tolerance_mm: float = 2.0,
+    size_threshold_mm: float = 20.0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Segment every case of ``manifest`` with each threshold baseline and score it against ``mask_column``.
+
+    Masks go to ``outdir/<name>/``. Returns the :data:`~radiogenomics.segment.metrics.METHOD_COLUMNS` table
+    (one row per baseline, named by its rule) and each baseline's
+    :class:`~radiogenomics.segment.metrics.SegmentationEvaluation`.
+    """
+    from radiogenomics.segment.metrics import METHOD_COLUMNS
+
+    if not isinstance(manifest, Manifest):
+        manifest = read_manifest(manifest)
+    rows, evaluations = [], {}
+    for name in names:
+        settings = baseline_settings(name, within=within, margin_mm=margin_mm)
+        if settings.liver_column and settings.liver_column not in manifest.columns:
+            logger.warning("baseline %s left out: the manifest has no %r column", name, settings.liver_column)
+            continue
+        result = predict_manifest(ThresholdSegmenter(settings), manifest, Path(outdir) / name, overwrite=True)
+        ev = evaluate_manifest(result, manifest, mask_column, tolerance_mm, size_threshold_mm)
+        evaluations[name] = ev
+        rows.append(ev.summary(settings.label))
+    return pd.DataFrame(rows, columns=list(METHOD_COLUMNS)), evaluations
 
 
 def resolve_auto_masks(

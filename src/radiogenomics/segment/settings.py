@@ -27,6 +27,10 @@ __all__ = [
     "Device",
     "Method",
     "NnUNetSettings",
+    "PostProcessingChoice",
+    "ThresholdKeep",
+    "ThresholdRule",
+    "ThresholdSettings",
     "load_segment_settings",
     "read_model_meta",
     "resolve_device",
@@ -41,6 +45,16 @@ class Method(Choice, kind="segmentation method", aliases={"attention_unet": "att
 
     attention_unet = "attention-unet"
     nnunet = "nnunet"
+    threshold = "threshold"
+
+
+class PostProcessingChoice(Choice, kind="post-processing"):
+    """``postprocessing`` of the Attention U-Net: chosen on validation cases, or fixed."""
+
+    auto = "auto"
+    none = "none"
+    largest = "largest"
+    largest_fill = "largest_fill"
 
 
 def resolve_device(device: Device | str) -> Any:
@@ -67,6 +81,8 @@ class _SegmentSettings(_Settings):
 
     settings_name: ClassVar[str] = "segmentation settings"
     METHOD: ClassVar[Method]
+    #: whether ``reference`` must be one of ``channels``
+    REFERENCE_IN_CHANNELS: ClassVar[bool] = True
 
     method: Method
     channels: tuple[str, ...]
@@ -80,7 +96,7 @@ class _SegmentSettings(_Settings):
         if self.method is not self.METHOD:
             raise SettingsError(f"{type(self).__name__} is for method {self.METHOD.value!r}, not "
                                 f"{self.method.value!r}")
-        if self.reference is not None and self.reference not in self.channels:
+        if self.REFERENCE_IN_CHANNELS and self.reference is not None and self.reference not in self.channels:
             raise UnknownNameError("reference modality", self.reference, self.channels)
         return self
 
@@ -108,43 +124,69 @@ class _SegmentSettings(_Settings):
 
 
 class AttentionUNetSettings(_SegmentSettings):
-    """MONAI Attention U-Net trained on patches (:mod:`radiogenomics.segment.attention_unet`).
+    r"""MONAI Attention U-Net trained on patches (:mod:`radiogenomics.segment.attention_unet`).
 
     Attributes
     ----------
     channels
         Manifest modality columns stacked as input channels, in this order (default PET, then CT). All are
-        brought onto the grid of ``reference`` (linear interpolation).
+        brought onto the working grid (linear interpolation).
     reference
-        Modality whose grid the network works on and the masks are written on; default ``ct`` when it is a
-        channel, else the first channel.
+        Modality whose grid the masks are written on; default ``ct`` when it is a channel, else the first
+        channel.
+    spacing
+        Working grid ``(x, y, z)`` mm: the reference image's box at this spacing
+        (:func:`~radiogenomics.preprocess.regrid.grid_at_spacing`); the network trains and predicts there and
+        its probabilities are interpolated back onto the reference grid. ``None`` works on the reference grid.
+        Default 3 mm: PET's own resolution (4–5.5 mm in-plane) is kept, CT's 1 mm is not needed to place a
+        2–20 cm lesion's border, and a patch then holds a whole lesion with its surroundings.
     mask_column
         Manifest column of the training labels (voxels > 0 are tumour).
     features, strides
         Channels per level of the U-Net and the down-sampling stride between levels (``len(features) - 1``).
     patch_size
-        Training patch and sliding-window size, ``(x, y, z)`` voxels; each a multiple of the product of strides.
+        Training patch and sliding-window size, ``(x, y, z)`` voxels of the working grid; each a multiple of
+        the product of strides. Default 48 × 48 × 48 (14.4 cm cube at 3 mm: a 2–10 cm lesion with its
+        surroundings; larger lesions are seen in overlapping windows).
     batch_size, epochs, iterations_per_epoch
         Patches per step, epochs, and optimiser steps per epoch.
     learning_rate, weight_decay
-        Adam optimiser.
+        Adam optimiser; the learning rate decays as :math:`(1 - t/T)^{0.9}` over the T steps (nnU-Net's
+        polynomial schedule).
     foreground_fraction
         Probability that a patch is centred on a random tumour voxel (else on a random voxel).
     validation_fraction
-        Share of the training cases held out to pick the best epoch by mean validation Dice (0: last epoch).
+        Share of the training cases held out to pick the best epoch by mean validation Dice and the
+        post-processing (0: last epoch, no post-processing unless given).
+    mirror
+        Augmentation: random flips along each axis (and the same flips averaged at prediction when ``tta``).
+    rotation_degrees, scaling
+        Augmentation: rotation about the slice axis by U(−r, r) degrees and isotropic scaling by
+        U(1 − s, 1 + s), applied to each patch by linear interpolation (labels: nearest neighbour).
+    intensity
+        Augmentation: each channel becomes :math:`x\,e^{u_1} + 0.1\,u_2` with :math:`u_i \sim U(-a, a)`
+        (PET calibration and CT/MR contrast differences).
+    tta
+        Test-time augmentation: the softmax is averaged over the 8 mirrorings when ``mirror`` is on.
+    postprocessing
+        ``auto`` (chosen on the validation cases among the candidates of
+        :mod:`radiogenomics.segment.postprocess`), ``none``, ``largest`` (largest connected component) or
+        ``largest_fill`` (and its holes filled). The recipe used is in the model's ``model.json``.
     overlap
         Sliding-window overlap at inference (Gaussian blending).
     sw_batch_size
         Windows per forward pass at inference.
     ct_window
-        CT normalisation: HU clipped to ``[lo, hi]`` and mapped linearly onto ``[-1, 1]``.
+        CT normalisation: HU clipped to ``[lo, hi]`` and mapped linearly onto ``[-1, 1]``. Default
+        −300…300 HU: fat, muscle, tumour and bone edges keep their contrast (a −1000…1000 window leaves soft
+        tissue within 0.1 of the range).
     pet_scale_suv, pet_max_suv
         PET normalisation: ``min(max(SUV, 0), pet_max_suv) / pet_scale_suv``. Other modalities are z-scored per
         case (mean 0, SD 1 over the volume).
     threshold
         Foreground when its softmax probability is ≥ this.
     seed
-        Seeds weight initialisation, patch sampling and the validation split.
+        Seeds weight initialisation, patch sampling, augmentation and the validation split.
     device
         ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda``.
     """
@@ -153,19 +195,26 @@ class AttentionUNetSettings(_SegmentSettings):
 
     method: Method = Method.attention_unet
     channels: tuple[str, ...] = ("pet", "ct")
-    features: tuple[int, ...] = (16, 32, 64)
-    strides: tuple[int, ...] = (2, 2)
-    patch_size: tuple[int, int, int] = (48, 48, 16)
-    batch_size: int = 4
-    epochs: int = 30
-    iterations_per_epoch: int = 20
+    spacing: tuple[float, float, float] | None = (3.0, 3.0, 3.0)
+    features: tuple[int, ...] = (8, 16, 32, 64)
+    strides: tuple[int, ...] = (2, 2, 2)
+    patch_size: tuple[int, int, int] = (48, 48, 48)
+    batch_size: int = 2
+    epochs: int = 40
+    iterations_per_epoch: int = 25
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     foreground_fraction: float = 0.5
     validation_fraction: float = 0.2
+    mirror: bool = True
+    rotation_degrees: float = 15.0
+    scaling: float = 0.15
+    intensity: float = 0.15
+    tta: bool = True
+    postprocessing: PostProcessingChoice = PostProcessingChoice.auto
     overlap: float = 0.25
     sw_batch_size: int = 4
-    ct_window: tuple[float, float] = (-1000.0, 1000.0)
+    ct_window: tuple[float, float] = (-300.0, 300.0)
     pet_scale_suv: float = 5.0
     pet_max_suv: float = 30.0
     threshold: float = 0.5
@@ -200,7 +249,16 @@ class AttentionUNetSettings(_SegmentSettings):
             raise SettingsError(f"ct_window must be (lo, hi) with lo < hi, got {self.ct_window}")
         if self.pet_scale_suv <= 0 or self.pet_max_suv <= 0:
             raise SettingsError("pet_scale_suv and pet_max_suv must be > 0")
+        if self.spacing is not None and any(not v > 0 for v in self.spacing):
+            raise SettingsError(f"spacing must hold three positive values in mm, got {self.spacing}")
+        if not 0.0 <= self.rotation_degrees <= 180.0 or not 0.0 <= self.scaling < 1.0 or self.intensity < 0:
+            raise SettingsError("rotation_degrees must lie in [0, 180], scaling in [0, 1) and intensity be >= 0")
         return self
+
+    @field_validator("postprocessing", mode="before")
+    @classmethod
+    def _postprocessing(cls, value: Any) -> PostProcessingChoice:
+        return PostProcessingChoice.parse(value)
 
 
 class NnUNetSettings(_SegmentSettings):
@@ -244,6 +302,9 @@ class NnUNetSettings(_SegmentSettings):
     keep_preprocessed
         Keep nnU-Net's preprocessed arrays after training (they can be large; the raw dataset and the
         training logs are always kept).
+    save_every
+        A fold writes ``checkpoint_latest.pth`` after every ``save_every``-th epoch (nnU-Net: 50), which an
+        interrupted fold continues from (``segment train --resume``).
     seed
         Seeds the fold split and the training (torch, NumPy and Python RNGs, restored afterwards).
     device
@@ -269,6 +330,7 @@ class NnUNetSettings(_SegmentSettings):
     processes: int = 1
     augmentation_processes: int = 0
     keep_preprocessed: bool = False
+    save_every: int = 1
 
     @model_validator(mode="after")
     def _check(self) -> NnUNetSettings:
@@ -279,7 +341,7 @@ class NnUNetSettings(_SegmentSettings):
         valid_conf = ("2d", "3d_fullres", "3d_lowres")
         if self.configuration not in valid_conf:
             raise UnknownNameError("nnU-Net configuration", self.configuration, valid_conf)
-        for name in ("epochs", "iterations_per_epoch", "val_iterations_per_epoch", "processes"):
+        for name in ("epochs", "iterations_per_epoch", "val_iterations_per_epoch", "processes", "save_every"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.n_splits < 2:
@@ -302,14 +364,105 @@ class NnUNetSettings(_SegmentSettings):
         return f"Dataset{self.dataset_id:03d}_{self.dataset_name}"
 
 
+class ThresholdRule(Choice, kind="threshold rule", aliases={"suv2.5": "suv", "41%": "suvmax_fraction",
+                                                             "suvmax": "suvmax_fraction"}):
+    """Rules of the threshold method (:mod:`radiogenomics.segment.threshold`)."""
+
+    suv = "suv"
+    suvmax_fraction = "suvmax_fraction"
+    percist = "percist"
+
+
+class ThresholdKeep(Choice, kind="threshold component rule"):
+    """Which connected components of the thresholded region a threshold method keeps."""
+
+    hottest = "hottest"
+    largest = "largest"
+    all = "all"
+
+
+class ThresholdSettings(_SegmentSettings):
+    """A PET threshold rule that needs no training (:mod:`radiogenomics.segment.threshold`).
+
+    Attributes
+    ----------
+    channels
+        The PET (SUV) modality column, one value (default ``pet``).
+    reference
+        Modality whose grid the masks are written on (the PET is interpolated linearly onto it before the
+        threshold); default ``ct`` when the case has a CT, else the PET's own grid.
+    rule
+        ``suv`` (SUV ≥ ``suv``), ``suvmax_fraction`` (SUV ≥ ``fraction`` × SUVmax of the search region) or
+        ``percist`` (SUV ≥ 1.5 × liver mean + 2 × liver SD, PERCIST 1.0's measurability threshold; needs
+        ``liver_column``).
+    suv, fraction
+        The thresholds of ``suv`` (default 2.5) and ``suvmax_fraction`` (default 0.41).
+    liver_column
+        Manifest column of a liver ROI (``percist``).
+    within
+        Manifest column of a seed region or coarse mask that limits the search (dilated by ``margin_mm``);
+        ``None`` searches the whole image (a cropped volume of interest).
+    margin_mm
+        Dilation of ``within`` (Euclidean distance, mm).
+    keep
+        ``hottest``: the connected component holding the search region's SUVmax; ``largest``; or ``all``.
+    fill_holes
+        Fill enclosed cavities (necrotic cores below the threshold) of the kept region.
+    """
+
+    METHOD: ClassVar[Method] = Method.threshold
+    REFERENCE_IN_CHANNELS: ClassVar[bool] = False
+
+    method: Method = Method.threshold
+    channels: tuple[str, ...] = ("pet",)
+    rule: ThresholdRule = ThresholdRule.suvmax_fraction
+    suv: float = 2.5
+    fraction: float = 0.41
+    liver_column: str | None = None
+    within: str | None = None
+    margin_mm: float = 0.0
+    keep: ThresholdKeep = ThresholdKeep.hottest
+    fill_holes: bool = True
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _rule(cls, value: Any) -> ThresholdRule:
+        return ThresholdRule.parse(value)
+
+    @field_validator("keep", mode="before")
+    @classmethod
+    def _keep(cls, value: Any) -> ThresholdKeep:
+        return ThresholdKeep.parse(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> ThresholdSettings:
+        if len(self.channels) != 1:
+            raise SettingsError(f"the threshold method reads one PET channel, got {list(self.channels)}")
+        if not self.suv > 0 or not 0.0 < self.fraction < 1.0 or self.margin_mm < 0:
+            raise SettingsError("suv must be > 0, fraction lie in (0, 1) and margin_mm be >= 0")
+        if self.rule is ThresholdRule.percist and not self.liver_column:
+            raise SettingsError("rule 'percist' needs liver_column, the manifest column of a liver ROI")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Short name of the rule, e.g. ``SUV >= 2.5`` or ``41% SUVmax``."""
+        if self.rule is ThresholdRule.suv:
+            return f"SUV >= {self.suv:g}"
+        if self.rule is ThresholdRule.suvmax_fraction:
+            return f"{100 * self.fraction:g}% SUVmax"
+        return "PERCIST liver"
+
+
 _CLASSES: dict[Method, type[_SegmentSettings]] = {
     Method.attention_unet: AttentionUNetSettings,
     Method.nnunet: NnUNetSettings,
+    Method.threshold: ThresholdSettings,
 }
 
 
 def read_model_meta(modeldir: str | Path, method: Method, device: Device | str | None = None
-                    ) -> tuple[dict[str, Any], AttentionUNetSettings | NnUNetSettings]:
+                    ) -> tuple[dict[str, Any], AttentionUNetSettings | NnUNetSettings | ThresholdSettings]:
     """``model.json`` of a model folder of ``method`` and its settings (``device`` overriding the saved one)."""
     path = Path(modeldir) / META_FILE
     if not path.is_file():
@@ -328,7 +481,7 @@ def read_model_meta(modeldir: str | Path, method: Method, device: Device | str |
 
 def load_segment_settings(
     method: Method | str, source: str | Path | Mapping[str, Any] | None = None
-) -> AttentionUNetSettings | NnUNetSettings:
+) -> AttentionUNetSettings | NnUNetSettings | ThresholdSettings:
     """Settings of ``method`` from a YAML/JSON file or a mapping (defaults when ``source`` is ``None``)."""
     kind = Method.parse(method)
     data: Any = {}

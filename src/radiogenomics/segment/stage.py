@@ -28,16 +28,18 @@ def run(
     outdir: str | Path,
     *,
     progress: Callable[[str, int, int, float, float], None] | None = None,
+    resume: bool = False,
 ) -> Segmenter:
     """Train the method of ``settings`` on ``manifest``; the model folder is ``outdir``.
 
-    ``progress(stage, epoch, epochs, train_loss, validation_dice)`` is called after every epoch.
+    ``progress(stage, epoch, epochs, train_loss, validation_dice)`` is called after every epoch; ``resume``
+    (nnU-Net) continues an earlier run in ``outdir`` (:func:`~radiogenomics.segment.registry.train_segmenter`).
     """
     started, t0 = datetime.now(UTC), time.perf_counter()
-    model = train_segmenter(manifest, settings.method, outdir, settings, progress)
+    model = train_segmenter(manifest, settings.method, outdir, settings, progress, resume=resume)
     inputs = {} if isinstance(manifest, Manifest) else {"manifest": {"path": str(manifest),
                                                                       "sha256": checksum(manifest)}}
     write_json(Path(outdir) / "provenance.json", provenance_record(
         "segment", settings=settings, seed=settings.seed, started=started, seconds=time.perf_counter() - t0,
-        inputs=inputs, method=settings.method.value, device=str(model.device_)))
+        inputs=inputs, method=settings.method.value, device=str(model.device_), resumed=bool(resume)))
     return model

@@ -290,3 +290,17 @@ def test_nnunet_five_fold_ensemble_with_tta_is_the_mean_of_mirrored_fold_logits(
     with torch.inference_mode():
         ours_plain = predictor.predict_logits_from_preprocessed_data(data).float()
     torch.testing.assert_close(ours_plain, expected_plain, rtol=0, atol=tol)
+
+
+def test_saving_a_loaded_nnunet_model_again_gives_the_same_files(resumed_nnunet, tmp_path) -> None:
+    """The fold files are byte-stable, so a model saved again keeps its fingerprint (and its cached masks)."""
+    from radiogenomics.segment import load_segmenter
+    from radiogenomics.segment.registry import model_fingerprint
+
+    model = load_segmenter(resumed_nnunet["model"])
+    model.save(tmp_path / "a")
+    load_segmenter(tmp_path / "a").save(tmp_path / "b")
+    for fold in ALL_FOLDS:
+        name = f"fold_{fold}.safetensors"
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert model_fingerprint(tmp_path / "a") == model_fingerprint(tmp_path / "b")

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
+from scipy import ndimage
 
 from radiogenomics import __version__
 from radiogenomics.errors import NonFiniteVoxelError
@@ -105,8 +106,6 @@ def _sample_patch(
     interpolation for the image, channel c filled with ``fill[c]`` outside; nearest neighbour for the label).
     With the identity matrix this is a plain crop.
     """
-    from scipy import ndimage
-
     half = (np.asarray(patch, dtype=float) - 1.0) / 2.0
     offset = np.asarray(centre, dtype=float) - matrix @ half
     identity = np.allclose(matrix, np.eye(3))

@@ -56,6 +56,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Self
 
@@ -235,8 +236,6 @@ def preparation_record(manifest: Manifest, settings: NnUNetSettings) -> dict[str
     the settings but :data:`RESUME_FREE`, the nnunetv2 version, and ``manifest``, the SHA-256 of every row's case
     id with the content (:func:`~radiogenomics.provenance.checksum`) of its channel, reference and label inputs
     (files, or DICOM folders; not their paths, so a moved cohort resumes)."""
-    from importlib.metadata import version
-
     columns = list(dict.fromkeys([*settings.channels, settings.reference_modality, settings.mask_column]))
     rows = []
     for row in range(len(manifest.table)):
@@ -559,8 +558,10 @@ class NnUNetSegmenter:
         out.mkdir(parents=True, exist_ok=True)
         for fold, params in zip(self.settings.folds, self.parameters_, strict=True):
             tensors, aliases = _deduplicate(params)
+            # one metadata entry: safetensors writes several in a random order, and the model's fingerprint
+            # (which decides whether predicted masks are reused) hashes these files' bytes
             save_file(tensors, str(out / f"fold_{fold}.safetensors"),
-                      metadata={"method": Method.nnunet.value, "aliases": json.dumps(aliases)})
+                      metadata={"aliases": json.dumps(aliases, sort_keys=True)})
         (out / "plans.json").write_text(json.dumps(self.plans_, indent=2))
         (out / "dataset.json").write_text(json.dumps(self.dataset_json_, indent=2))
         meta = {"method": Method.nnunet.value, "radiogenomics_version": __version__,

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
+from scipy import ndimage
 
 from radiogenomics.segment.errors import SegmentationError
 from radiogenomics.segment.metrics import dice
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """Labels (int32, 0 = background) and count of the 26-connected components of ``mask > 0``."""
-    from scipy import ndimage
-
     array = np.asarray(mask) > 0
     labels, n = ndimage.label(array, structure=np.ones((3,) * array.ndim, dtype=bool))
     return labels.astype(np.int32, copy=False), int(n)
@@ -63,8 +62,6 @@ def remove_small(mask: np.ndarray, spacing: Sequence[float], min_volume_ml: floa
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
     """uint8 mask with its enclosed cavities filled (3D)."""
-    from scipy import ndimage
-
     return ndimage.binary_fill_holes(np.asarray(mask) > 0).astype(np.uint8)
 
 

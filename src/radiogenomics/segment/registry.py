@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radiogenomics.errors import RadiogenomicsError
+from radiogenomics.errors import RadiogenomicsError, UnknownNameError
 from radiogenomics.io import read_mask, write_image
 from radiogenomics.io.manifest import Manifest, read_manifest
 from radiogenomics.preprocess.regrid import resample_to_reference
@@ -31,7 +31,7 @@ from radiogenomics.provenance import checksum, safe_name
 from radiogenomics.segment.attention_unet import AttentionUNetSegmenter
 from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, mask_on, read_label
 from radiogenomics.segment.errors import ModelDirError, SegmentationError
-from radiogenomics.segment.metrics import evaluate_segmentations
+from radiogenomics.segment.metrics import METHOD_COLUMNS, evaluate_segmentations
 from radiogenomics.segment.nnunet import NnUNetSegmenter
 from radiogenomics.segment.settings import (
     META_FILE,
@@ -265,8 +265,6 @@ BASELINES: dict[str, dict[str, Any]] = {
 
 def baseline_settings(name: str, **changes: Any) -> ThresholdSettings:
     """The :class:`ThresholdSettings` of a named baseline (:data:`BASELINES`), with ``changes``."""
-    from radiogenomics.errors import UnknownNameError
-
     if name not in BASELINES:
         raise UnknownNameError("threshold baseline", name, tuple(BASELINES))
     return ThresholdSettings.validate_dict({**BASELINES[name], **changes})
@@ -288,8 +286,6 @@ def evaluate_baselines(
     (one row per baseline, named by its rule) and each baseline's
     :class:`~radiogenomics.segment.metrics.SegmentationEvaluation`.
     """
-    from radiogenomics.segment.metrics import METHOD_COLUMNS
-
     if not isinstance(manifest, Manifest):
         manifest = read_manifest(manifest)
     rows, evaluations = [], {}

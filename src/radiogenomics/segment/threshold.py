@@ -28,6 +28,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from radiogenomics import __version__
 from radiogenomics.image import Image, Mask
@@ -53,8 +54,6 @@ logger = logging.getLogger(__name__)
 
 def _dilate(region: np.ndarray, spacing_zyx: tuple[float, ...], margin_mm: float) -> np.ndarray:
     """Voxels within ``margin_mm`` (Euclidean, physical) of ``region``."""
-    from scipy import ndimage
-
     if margin_mm <= 0 or not region.any():
         return region
     distance = ndimage.distance_transform_edt(~region, sampling=spacing_zyx)

@@ -154,3 +154,21 @@ def test_cohort_section_shows_the_suv_quantification(tiny_study) -> None:
     row = re.search(r"<td>tumour / pet</td><td>(\d+)</td><td>([^<]+)</td>", cohort)
     assert row is not None and int(row.group(1)) == len(values)
     assert row.group(2) == f"{values.median():.2f} [{values.quantile(0.25):.2f}, {values.quantile(0.75):.2f}]"
+
+
+def test_a_missing_table1_says_why(tmp_path) -> None:
+    """A statistics stage that ran but wrote no Table 1 gives its reason, not 'stage disabled'."""
+    import pandas as pd
+
+    from radiogenomics.report.html import _cohort
+    from radiogenomics.report.stage import ReportSettings
+
+    (tmp_path / "stats" / "ER").mkdir(parents=True)
+    (tmp_path / "stats" / "ER" / "warnings.json").write_text(json.dumps(["Table 1 not written: 'age' is empty"]))
+    (tmp_path / "stats" / "PR").mkdir(parents=True)
+    features = pd.DataFrame({"case_id": ["a", "b"], "ER": [0, 1], "PR": [1, 0], "HER2": [0, 0]})
+    sec = _cohort(tmp_path, ReportSettings.validate_dict({"targets": ["ER", "PR", "HER2"]}), features)
+    assert sec["table1"] == []
+    assert sec["table1_missing"] == [
+        {"target": "ER", "reason": "Table 1 not written: 'age' is empty"},
+        {"target": "PR", "reason": "no clinical variable to tabulate (the table has only features and the target)"}]

@@ -88,12 +88,24 @@ def _cohort(out: Path, s: ReportSettings, features: pd.DataFrame | None) -> dict
         t1 = out / "stats" / t / "table1.html"
         if t1.is_file():
             sec["table1"].append({"target": t, "html": t1.read_text(encoding="utf-8")})
+        elif (out / "stats" / t).is_dir():
+            sec.setdefault("table1_missing", []).append({"target": t, "reason": _table1_reason(out / "stats" / t)})
     by = s.by
     if by and by in features.columns:
         counts = features[by].value_counts(dropna=False).sort_index()
         sec["by"] = {"column": by, "levels": [(str(k), int(v)) for k, v in counts.items()]}
     sec["suv"] = _suv_table(features)
     return sec
+
+
+def _table1_reason(folder: Path) -> str:
+    """Why the statistics stage of one target wrote no Table 1: its recorded warning, else no variables."""
+    try:
+        warnings = json.loads((folder / "warnings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        warnings = []
+    found = [str(w) for w in warnings if "Table 1" in str(w)]
+    return found[0] if found else "no clinical variable to tabulate (the table has only features and the target)"
 
 
 #: The ``suv`` features shown in the cohort section, with their column headings.

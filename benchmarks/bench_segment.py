@@ -87,7 +87,12 @@ def main() -> None:
     import torch
 
     from radiogenomics.segment.metrics import METHOD_COLUMNS, summarise_cases
-    from radiogenomics.segment.registry import evaluate_baselines, evaluate_manifest, predict_manifest
+    from radiogenomics.segment.registry import (
+        baseline_settings,
+        evaluate_baselines,
+        evaluate_manifest,
+        predict_manifest,
+    )
     from radiogenomics.segment.settings import load_segment_settings
     from radiogenomics.segment.stage import run
 
@@ -116,10 +121,9 @@ def main() -> None:
         print(f"fold {k}: trained in {seconds:.0f} s (best epoch {model.best_epoch_}, post-processing "
               f"{model.postprocessing_.name}); Dice {np.round(ev.cases['dice'].to_numpy(), 3).tolist()}", flush=True)
         cases.append(ev.cases.assign(method="Attention U-Net (defaults)", fold=k))
-        base, evaluations = evaluate_baselines(test_manifest, fold_dir / "baselines")
+        _, evaluations = evaluate_baselines(test_manifest, fold_dir / "baselines")
         for name, bev in evaluations.items():
-            cases.append(bev.cases.assign(method=base.set_index(pd.Index(list(evaluations)))["method"][name],
-                                          fold=k))
+            cases.append(bev.cases.assign(method=baseline_settings(name).label, fold=k))
     per_case = pd.concat(cases, ignore_index=True) if cases else pd.DataFrame(columns=["method", "fold"])
     summary = pd.DataFrame([summarise_cases(g, m) for m, g in per_case.groupby("method", sort=False)],
                            columns=list(METHOD_COLUMNS))

@@ -92,6 +92,11 @@ def _network(settings: AttentionUNetSettings, in_channels: int) -> Any:
     )
 
 
+def _working_spacing(settings: AttentionUNetSettings) -> tuple[float, ...]:
+    """Voxel spacing (x, y, z mm) of arrays given without one: the working ``spacing``, else 1 mm."""
+    return tuple(settings.spacing) if settings.spacing is not None else (1.0, 1.0, 1.0)
+
+
 def _sample_patch(
     image: np.ndarray,
     label: np.ndarray,
@@ -173,8 +178,7 @@ class AttentionUNetSegmenter:
                                         f"[{n_ch}, z, y, x] / [z, y, x]")
             if not np.isfinite(img).all():
                 raise NonFiniteVoxelError(f"case {i}: image holds NaN or infinite voxels")
-        default_spacing = s.spacing if s.spacing is not None else (1.0, 1.0, 1.0)
-        spacings = [tuple(default_spacing)] * len(images) if spacings is None else [tuple(v) for v in spacings]
+        spacings = [_working_spacing(s)] * len(images) if spacings is None else [tuple(v) for v in spacings]
         rng = np.random.default_rng(s.seed)
         order = rng.permutation(len(images))
         n_val = round(s.validation_fraction * len(images)) if len(images) > 1 else 0
@@ -344,8 +348,7 @@ class AttentionUNetSegmenter:
         mask = self._threshold(self.predict_proba(image))
         if not postprocess:
             return mask
-        s = self.settings
-        spacing = spacing if spacing is not None else (s.spacing if s.spacing is not None else (1.0, 1.0, 1.0))
+        spacing = spacing if spacing is not None else _working_spacing(self.settings)
         return self.postprocessing_.apply(mask, tuple(spacing)[::-1])
 
     def predict_case(self, manifest: Manifest, row: int) -> Mask:

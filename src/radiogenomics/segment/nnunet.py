@@ -68,7 +68,7 @@ from radiogenomics import __version__
 from radiogenomics.image import Mask
 from radiogenomics.io import write_image
 from radiogenomics.io.manifest import Manifest
-from radiogenomics.provenance import checksum
+from radiogenomics.provenance import checksum, write_json
 from radiogenomics.segment.data import FAILURE_COLUMNS, iter_cases, load_case, mask_on
 from radiogenomics.segment.errors import MissingDependencyError, ModelDirError, SegmentationError
 from radiogenomics.segment.settings import META_FILE, Device, Method, NnUNetSettings, read_model_meta, resolve_device
@@ -253,13 +253,6 @@ def preparation_record(manifest: Manifest, settings: NnUNetSettings) -> dict[str
     return {"settings": settings_part, "manifest": sha256_json(rows), "nnunetv2": version("nnunetv2")}
 
 
-def _write_json(path: Path, data: Any) -> None:
-    """``data`` as JSON, written to ``<path>.part`` and renamed (a reader never sees half a file)."""
-    part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps(data, indent=2))
-    os.replace(part, path)
-
-
 def _results_folder(folders: dict[str, Path], s: NnUNetSettings) -> Path:
     """nnU-Net's training output folder of ``s`` (its ``fold_<k>`` folders, ``plans.json``, ``dataset.json``)."""
     return folders["results"] / s.dataset_folder / f"{TRAINER}__{PLANS}__{s.configuration}"
@@ -296,7 +289,7 @@ def _prepare(manifest: Manifest, s: NnUNetSettings, folders: dict[str, Path], wo
     pre = folders["preprocessed"] / s.dataset_folder
     write_splits(info.identifiers, s.n_splits, s.seed, pre / "splits_final.json")
     logger.info("nnU-Net preprocessing took %.1f s", time.perf_counter() - t0)
-    _write_json(workdir / PREPARED_FILE, {**record, "radiogenomics_version": __version__,
+    write_json(workdir / PREPARED_FILE, {**record, "radiogenomics_version": __version__,
                                           "identifiers": info.identifiers, "case_ids": info.case_ids,
                                           "failures": info.failures.to_dict("records")})
     return info
@@ -467,7 +460,7 @@ class NnUNetSegmenter:
                                                 f"not in {fold_dir}")
                     row = _fold_summary(trainer.logger.local_logger.my_fantastic_logging, fold,
                                         "continued" if continued else "trained", time.perf_counter() - t1)
-                    _write_json(fold_dir / FOLD_SUMMARY, row)
+                    write_json(fold_dir / FOLD_SUMMARY, row)
                 if not (fold_dir / s.checkpoint).is_file():
                     raise SegmentationError(f"nnU-Net fold {fold} has no {s.checkpoint} in {fold_dir}")
                 checkpoint = torch.load(fold_dir / s.checkpoint, map_location="cpu", weights_only=False)

@@ -37,7 +37,7 @@ from radiogenomics.preprocess.case import CaseLoader
 from radiogenomics.preprocess.regrid import resample_to_reference
 from radiogenomics.segment.data import mask_on, read_label, read_modality
 from radiogenomics.segment.errors import SegmentationError
-from radiogenomics.segment.postprocess import components, fill_holes
+from radiogenomics.segment.postprocess import components, fill_holes, keep_largest
 from radiogenomics.segment.settings import (
     META_FILE,
     Method,
@@ -81,10 +81,9 @@ def threshold_mask(
         labels, n = components(above)
         if n > 1:
             if keep is ThresholdKeep.largest:
-                chosen = 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+                above = keep_largest(above) > 0
             else:
-                chosen = int(labels.flat[int(np.argmax(np.where(above, values, -np.inf)))])
-            above = labels == chosen
+                above = labels == labels.flat[int(np.argmax(np.where(above, values, -np.inf)))]
     return fill_holes(above) if holes else above.astype(np.uint8)
 
 

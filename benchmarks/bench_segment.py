@@ -38,6 +38,17 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "sts_petct"
 
 
+def _portable(value: object) -> str | None:
+    """An argument as recorded: paths under the repository's parent relative to it, other paths as
+    ``<folder name>`` (no machine paths in the results)."""
+    if not isinstance(value, Path):
+        return None if value is None else str(value)
+    try:
+        return str(value.resolve().relative_to(REPO.parent))
+    except ValueError:
+        return f"<{value.name}>"
+
+
 def manifest(ids: list[str], data: Path, path: Path) -> Path:
     rows = [{"case_id": c, "ct": data / c / "ct.nii.gz", "pet": data / c / "pet.nii.gz",
              "tumour_mask": data / c / "ct_mask.nii.gz", "group": i % 2} for i, c in enumerate(ids)]
@@ -67,7 +78,7 @@ def study(modeldir: Path, ids: list[str], data: Path, out: Path) -> dict:
     n_features = sum(c.startswith("tumour_ct__") for c in features.columns)
     return {"seconds": seconds, "n_masks_predicted": int((status["status"] == "predicted").sum()),
             "n_cases_with_features": len(features), "n_tumour_ct_features": n_features,
-            "report": str(out / "study" / "report.html")}
+            "report": "study/report.html"}
 
 
 def main() -> None:
@@ -134,7 +145,7 @@ def main() -> None:
         print(f"training per model: {min(train_s):.0f}-{max(train_s):.0f} s (median {np.median(train_s):.0f} s) "
               f"with {args.threads} torch thread(s)")
     result = {"benchmark": "bench_segment", "machine": machine(torch=torch.__version__),
-              "args": {k: str(v) for k, v in vars(args).items()}, "settings": settings.model_dump(mode="json"),
+              "args": {k: _portable(v) for k, v in vars(args).items()}, "settings": settings.model_dump(mode="json"),
               "folds": training, "summary": summary.to_dict("records"), "cases": per_case.to_dict("records")}
     out_dir = REPO / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)

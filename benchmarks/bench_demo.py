@@ -91,14 +91,14 @@ def main() -> None:
         "benchmark": "demo",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "command": " ".join(cmd[1:]),
+        "command": " ".join(cmd[1:]).replace(str(out), "<out>"),  # no machine paths in the results
         "seconds": round(seconds, 1),
         "target_seconds": TARGET_SECONDS,
         "within_target": seconds <= TARGET_SECONDS,
         "peak_rss_mb": round(peak / 2**20),
         "stage_seconds": stages,
         "results": headline(out),
-        "report": str(out / "report.html"),
+        "report": "<out>/report.html",
     }
     results = REPO / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
